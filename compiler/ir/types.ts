@@ -1,0 +1,254 @@
+// The IR: the single contract between the compiler and everything that executes or emits a model.
+// It is plain JSON (no classes, no undefined, no NaN) so that it can be written, validated with
+// ajv against compiler/ir/schema.ts and read back by any consumer. Every node carries the span of
+// the spec text it came from, so that runtime errors can point at the spec line.
+//
+// Conventions fixed here (and nowhere else):
+// - Tensors are rank-3 per sample, channels-last: [height, width, channels]. The batch axis is implicit.
+// - A node has exactly one output tensor, named like the node.
+// - Node names are unique, match /^[a-z][a-z0-9_]*$/ and are used verbatim as layer names by every
+//   backend (tfjs layer names, ONNX node names, PyTorch attribute names).
+// - Convolution weights are described abstractly (kernel, filters, groups); each emitter owns its layout.
+
+export const IR_FORMAT = "posec-ir";
+export const IR_VERSION = 1;
+
+/** 1-based line and column of the first and last character (end is exclusive of the following one). */
+export interface SourceSpan {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+export type Pair = [number, number];
+/** top, left, bottom, right */
+export type Padding = [number, number, number, number];
+
+export type WeightInit =
+  | { kind: "normal"; std: number; mean: number }
+  | { kind: "kaiming"; mode: "fan_in" | "fan_out"; distribution: "normal" | "uniform" }
+  | { kind: "xavier"; distribution: "normal" | "uniform" }
+  | { kind: "constant"; value: number };
+
+export interface ConvAttrs {
+  kernel: Pair;
+  filters: number;
+  stride: Pair;
+  dilation: Pair;
+  pad: Padding;
+  groups: number;
+  bias: boolean;
+  weightInit: WeightInit;
+  biasInit: WeightInit;
+}
+export interface DenseAttrs {
+  units: number;
+  bias: boolean;
+  weightInit: WeightInit;
+  biasInit: WeightInit;
+}
+/** momentum is the fraction of the running statistic kept per step (Keras/tfjs convention: 0.9 == PyTorch 0.1). */
+export interface BatchNormAttrs {
+  eps: number;
+  momentum: number;
+}
+export interface PoolAttrs {
+  kernel: Pair;
+  stride: Pair;
+  pad: Padding;
+  /** Caffe rounds the output size up; PyTorch/ONNX call this ceil_mode. */
+  ceil: boolean;
+  /** avgpool only: whether padded cells count in the divisor (Caffe: yes). */
+  countIncludePad: boolean;
+}
+export interface UpsampleAttrs {
+  factor: Pair;
+  mode: "nearest" | "bilinear";
+}
+export interface LeakyReluAttrs {
+  alpha: number;
+}
+export type NoAttrs = Record<string, never>;
+
+export interface OpAttrs {
+  conv: ConvAttrs;
+  dense: DenseAttrs;
+  bn: BatchNormAttrs;
+  relu: NoAttrs;
+  leakyrelu: LeakyReluAttrs;
+  /** per-channel learnable slope, initialised to 0.25 */
+  prelu: NoAttrs;
+  sigmoid: NoAttrs;
+  tanh: NoAttrs;
+  maxpool: PoolAttrs;
+  avgpool: PoolAttrs;
+  /** global average pool, keeps dims: [H,W,C] -> [1,1,C] */
+  gap: NoAttrs;
+  upsample: UpsampleAttrs;
+  /** elementwise sum of equally shaped inputs */
+  add: NoAttrs;
+  /** elementwise product; a [1,1,C] input broadcasts over [H,W,C] (squeeze-excitation) */
+  mul: NoAttrs;
+  /** along channels, in input order */
+  concat: NoAttrs;
+}
+export type IrOp = keyof OpAttrs;
+
+export interface IrNodeOf<K extends IrOp> {
+  name: string;
+  op: K;
+  inputs: string[];
+  outputs: [string];
+  attrs: OpAttrs[K];
+  /** "backbone" | "adapter" | "stage<N>.heatmap" | "stage<N>.paf" */
+  part: string;
+  span: SourceSpan;
+  /** block call sites, outermost first, that led to this node (for error messages) */
+  callers: SourceSpan[];
+}
+export type IrNode = { [K in IrOp]: IrNodeOf<K> }[IrOp];
+
+export interface IrTensor {
+  name: string;
+  /** channel count (static: it does not depend on the input size) */
+  channels: number;
+  /** the node producing it, or null for the model input */
+  producer: string | null;
+}
+
+export interface InputIR {
+  tensor: string;
+  height: number;
+  width: number;
+  channels: number;
+  /** network input = pixel * scale + shift, pixels in 0..255, channels in channelOrder */
+  scale: number;
+  shift: number;
+  channelOrder: "bgr" | "rgb";
+  span: SourceSpan;
+}
+
+export interface JointIR {
+  name: string;
+  /** dataset keypoint indices: one = copy, two = midpoint (labelled only if both are) */
+  from: number[];
+}
+export interface LimbIR {
+  name: string;
+  /** joint indices; limb i owns PAF channels 2i (x) and 2i+1 (y) */
+  from: number;
+  to: number;
+}
+export interface KeypointsIR {
+  name: string;
+  /** heatmap channel order; the background channel, when present, comes last */
+  joints: JointIR[];
+  limbs: LimbIR[];
+  /** joint index pairs exchanged by a horizontal flip */
+  flipPairs: Pair[];
+  background: boolean;
+  heatmapChannels: number;
+  pafChannels: number;
+  /** the annotation format the `from` indices refer to */
+  dataset: { name: string; keypoints: string[]; sigmas: number[] } | null;
+  span: SourceSpan;
+}
+
+export interface StageOutputIR {
+  stage: number;
+  heatmaps: string;
+  pafs: string;
+}
+export interface StagesIR {
+  count: number;
+  /** the label-grid stride every stage output must have */
+  stride: number;
+  /** tensor fed to every stage (adapter output) */
+  features: string;
+  /** refinement input = concat(inputs of this order): fixed to CMU's [pafs, heatmaps, features] */
+  concatOrder: ["pafs", "heatmaps", "features"];
+  outputs: StageOutputIR[];
+  span: SourceSpan;
+}
+
+export interface BranchLossIR {
+  kind: "l2";
+  masked: boolean;
+  weight: number;
+}
+export interface HardJointIR {
+  topk: number;
+  stages: number[];
+  /**
+   * exclude: mining over the keypoint channels only, background contributes nothing at those stages;
+   * include: the background channel competes as one more joint;
+   * separate: mining over the keypoints, plus the background's plain masked L2.
+   */
+  background: "exclude" | "include" | "separate";
+  span: SourceSpan;
+}
+export interface LossIR {
+  heatmap: BranchLossIR;
+  paf: BranchLossIR;
+  /** one weight per stage, index 0 = stage 1 */
+  stageWeights: number[];
+  /** per sample: sum over pixels and channels; over the batch: mean */
+  reduction: "sample_sum_batch_mean";
+  hardjoint: HardJointIR | null;
+  span: SourceSpan;
+}
+
+export type DataIR =
+  | { kind: "coco"; root: string; annotations: string; images: string }
+  | { kind: "synth"; images: number; size: number; seed: number };
+export type OptimizerIR =
+  | { kind: "sgd"; lr: number; momentum: number; weightDecay: number; nesterov: boolean }
+  | { kind: "adam"; lr: number; beta1: number; beta2: number; epsilon: number; weightDecay: number };
+export type ScheduleIR =
+  | { kind: "constant" }
+  | { kind: "step"; gamma: number; every: number }
+  | { kind: "cosine"; minLr: number }
+  | { kind: "poly"; power: number };
+export interface LrMultIR {
+  stages: number[];
+  weight: number;
+  bias: number;
+}
+export interface TrainIR {
+  data: DataIR;
+  targets: { sigma: number; pafWidth: number };
+  augment: { scale: Pair; rotate: number; flip: number; crop: Pair; centerPerturb: number };
+  optimizer: OptimizerIR;
+  schedule: ScheduleIR;
+  warmup: number;
+  lrMult: LrMultIR[];
+  batch: number;
+  /** exactly one of steps / epochs is non-null */
+  steps: number | null;
+  epochs: number | null;
+  seed: number;
+  checkpointEvery: number;
+  logEvery: number;
+  backend: "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+  span: SourceSpan;
+}
+
+export interface Ir {
+  format: typeof IR_FORMAT;
+  version: typeof IR_VERSION;
+  model: { name: string; span: SourceSpan };
+  /** spec files that contributed, the root spec first */
+  sources: string[];
+  input: InputIR;
+  keypoints: KeypointsIR;
+  tensors: IrTensor[];
+  /** topologically ordered */
+  nodes: IrNode[];
+  stages: StagesIR;
+  /** the last stage's outputs */
+  outputs: { heatmaps: string; pafs: string };
+  loss: LossIR;
+  train: TrainIR;
+}
