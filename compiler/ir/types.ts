@@ -6,7 +6,7 @@
 // Conventions fixed here (and nowhere else):
 // - Tensors are rank-3 per sample, channels-last: [height, width, channels]. The batch axis is implicit.
 // - A node has exactly one output tensor, named like the node.
-// - Node names are unique, match /^[a-z][a-z0-9_]*$/ and are used verbatim as layer names by every
+// - Node names are unique, match /^[A-Za-z_][A-Za-z0-9_]*$/ and are used verbatim as layer names by every
 //   backend (tfjs layer names, ONNX node names, PyTorch attribute names).
 // - Convolution weights are described abstractly (kernel, filters, groups); each emitter owns its layout.
 
@@ -235,6 +235,11 @@ export interface TrainIR {
   span: SourceSpan;
 }
 
+/**
+ * A pose model has keypoints, stages, loss and train; its outputs are `pafs` and `heatmaps` (the last
+ * stage's). A spec without `stages` describes a bare backbone (e.g. an ImageNet classifier, to check
+ * parameter totals against published ones): those four are null and its one output is `features`.
+ */
 export interface Ir {
   format: typeof IR_FORMAT;
   version: typeof IR_VERSION;
@@ -242,13 +247,20 @@ export interface Ir {
   /** spec files that contributed, the root spec first */
   sources: string[];
   input: InputIR;
-  keypoints: KeypointsIR;
+  keypoints: KeypointsIR | null;
   tensors: IrTensor[];
   /** topologically ordered */
   nodes: IrNode[];
-  stages: StagesIR;
-  /** the last stage's outputs */
-  outputs: { heatmaps: string; pafs: string };
-  loss: LossIR;
-  train: TrainIR;
+  stages: StagesIR | null;
+  /** output name -> tensor name */
+  outputs: Record<string, string>;
+  loss: LossIR | null;
+  train: TrainIR | null;
+}
+
+/** An IR known to describe a pose model. */
+export type PoseIr = Ir & { keypoints: KeypointsIR; stages: StagesIR; loss: LossIR; train: TrainIR };
+
+export function isPoseIr(ir: Ir): ir is PoseIr {
+  return ir.stages !== null && ir.keypoints !== null && ir.loss !== null && ir.train !== null;
 }

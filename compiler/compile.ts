@@ -1,0 +1,59 @@
+// The compiler's one entry point: a spec path and a host (file access) -> IR, shape report at the spec's
+// input size, diagnostics, and the texts of every file involved (for rendering diagnostics). Pure apart
+// from what the host reads; never throws on any input.
+import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import type { Ir } from "./ir/types.js";
+import { validateIr } from "./ir/validate.js";
+import { lowerSpec } from "./lower.js";
+import { loadProgram, type Host, type Program } from "./modules.js";
+import { collectSections } from "./sections.js";
+import { inferShapes, type ShapeReport } from "./shapes.js";
+
+export interface CompileResult {
+  ir?: Ir;
+  /** shapes and costs at the spec's own input size */
+  report?: ShapeReport;
+  diagnostics: Diagnostic[];
+  program: Program;
+}
+
+export function compile(rootPath: string, host: Host): CompileResult {
+  const program = loadProgram(rootPath, host);
+  const diagnostics = [...program.diagnostics];
+  let ir: Ir | undefined;
+  let report: ShapeReport | undefined;
+  try {
+    if (program.root && !hasErrors(diagnostics)) {
+      const sections = collectSections(program.root, diagnostics);
+      if (!hasErrors(diagnostics)) ir = lowerSpec(sections, program.root, diagnostics);
+    }
+    if (ir) {
+      // The compiler validates its own output: an invalid IR here is a compiler bug, reported as such.
+      const checked = validateIr(ir, `${rootPath} (compiled IR)`);
+      diagnostics.push(...checked.diagnostics);
+      if (checked.ir) {
+        const shapes = inferShapes(ir, ir.input.height, ir.input.width);
+        diagnostics.push(...shapes.diagnostics);
+        report = shapes.report;
+      }
+    }
+  } catch (e) {
+    // Never let an internal failure escape as a stack trace: report it as a diagnostic at the spec.
+    diagnostics.push({
+      code: "PN4001",
+      severity: "error",
+      message: `internal compiler error: ${(e as Error).message}`,
+      span: { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 },
+      labels: [],
+      notes: [(e as Error).stack?.split("\n").slice(0, 4).join(" | ") ?? ""],
+      help: "this is a bug in posec; please report it with the spec",
+    });
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  const ok = !hasErrors(sorted);
+  return { ir: ok ? ir : undefined, report: ok ? report : undefined, diagnostics: sorted, program };
+}
+
+export function sourceLookup(program: Program): (file: string) => string | undefined {
+  return (file) => program.modules.get(file)?.parsed.text;
+}

@@ -1,0 +1,103 @@
+// Diagnostics are data: a stable code from the catalog below, a severity, a primary span, labelled
+// secondary spans, notes and help. Passes return them; only the CLI renders and prints them.
+// Codes by pass: 1xxx syntax, 2xxx resolution and semantics, 3xxx shapes and resources, 4xxx IR and
+// emit, 5xxx data and runtime.
+import type { SourceSpan } from "./ir/types.js";
+
+/** Diagnostics point at source lines and columns; AST spans (which also carry offsets) fit this type. */
+export type Span = SourceSpan;
+
+export type Severity = "error" | "warning" | "note";
+
+export interface Label {
+  span: Span;
+  message: string;
+}
+
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  span: Span;
+  labels: Label[];
+  notes: string[];
+  help?: string;
+}
+
+export interface CatalogEntry {
+  severity: Severity;
+  title: string;
+  /** the long form printed by `posec explain CODE` */
+  explanation: string;
+}
+
+export const CATALOG = {
+  PN1001: { severity: "error", title: "invalid character", explanation: "The text contains a character that is not part of the .posenet language. Comments start with `#`." },
+  PN1002: { severity: "error", title: "syntax error", explanation: "The parser expected something else here. The parser recovers and reports every syntax error in the file; fix the first one first, later ones may follow from it." },
+  PN2001: { severity: "error", title: "unknown name", explanation: "A layer, block, backbone, keypoint schema or value name that is not defined. Built-in layers: conv, bn, relu, leakyrelu, prelu, sigmoid, tanh, maxpool, avgpool, gap, dense, upsample, add, mul, concat. Blocks come from the standard library (vgg19, resnet18/34/50/101, se, basic, bottleneck), from imported files, or from `block` declarations." },
+  PN2002: { severity: "error", title: "unknown argument", explanation: "An argument name that the layer, block or setting does not take. The message lists the ones it does take." },
+  PN2003: { severity: "error", title: "wrong argument type", explanation: "An argument has a value of the wrong kind, e.g. a float where an integer channel count is needed, or a name where a size like 3x3 is needed." },
+  PN2004: { severity: "error", title: "value out of range", explanation: "A value is of the right kind but outside the allowed range (e.g. a negative stride, a flip probability above 1)." },
+  PN2005: { severity: "error", title: "duplicate definition", explanation: "Two blocks, labels, keypoints, arguments or settings have the same name where names must be unique." },
+  PN2006: { severity: "error", title: "import cycle", explanation: "Files import each other in a cycle. Move the shared blocks into a third file that both import." },
+  PN2007: { severity: "error", title: "extends cycle", explanation: "Specs extend each other in a cycle; `extends` must form a chain that ends in a spec without `extends`." },
+  PN2008: { severity: "error", title: "file not found", explanation: "An `import` or `extends` names a file that does not exist. Paths are relative to the file that names them; `std/NAME` refers to the standard library shipped with posec." },
+  PN2009: { severity: "error", title: "topk exceeds the joint count", explanation: "Hard-joint mining keeps the K largest per-joint losses; K must not exceed the number of joints taking part (the keypoints, plus the background channel with background=include)." },
+  PN2010: { severity: "error", title: "stage out of range", explanation: "A stage list names a stage outside 1..N, where N is the count given by `stages N`." },
+  PN2011: { severity: "error", title: "missing section", explanation: "A model spec needs `posenet 1`, `model NAME`, `input`, `backbone`, and for a pose model `keypoints` and `stages`. Sections may come from the spec it extends." },
+  PN2012: { severity: "error", title: "missing argument", explanation: "A required argument of a layer, block or setting was not given." },
+  PN2013: { severity: "error", title: "too many arguments", explanation: "More positional arguments than the layer, block or setting takes." },
+  PN2014: { severity: "error", title: "unknown cut point", explanation: "`until LABEL` must name a labelled statement of the backbone block, e.g. `until conv4_2` for vgg19 or `until layer2` for the ResNets." },
+  PN2015: { severity: "error", title: "requirement failed", explanation: "A `require` statement in a block evaluated to false for the arguments and input it was given." },
+  PN2016: { severity: "error", title: "unknown keypoint", explanation: "A limb or flip pair names a joint that the keypoint schema does not declare." },
+  PN2017: { severity: "error", title: "unsupported language version", explanation: "This posec understands `posenet 1`." },
+  PN2018: { severity: "error", title: "duplicate section", explanation: "A section (input, keypoints, backbone, adapter, stages, loss, train) appears twice in one file. To change a section of a spec you extend, write it once in your file: it replaces the parent's (loss and train settings replace the parent's settings of the same name)." },
+  PN2019: { severity: "error", title: "recursive block", explanation: "A block calls itself, directly or through other blocks; blocks are expanded at compile time, so recursion never ends." },
+  PN2020: { severity: "error", title: "invalid expression", explanation: "An expression that cannot be evaluated: division by zero, an operator applied to values of the wrong kind, or a value that is only known at run time (only `in.channels` is known at compile time)." },
+  PN2021: { severity: "error", title: "invalid branch structure", explanation: "A stage needs a body for each branch (heatmap, paf), either `each branch { ... }` or `{ heatmap { ... } paf { ... } }`; merge layers (add, mul, concat) need two or more `{ ... }` branches." },
+  PN2022: { severity: "warning", title: "unused setting", explanation: "A setting that has no effect in this configuration." },
+  PN3001: { severity: "error", title: "channel count is not a whole number", explanation: "Channel arithmetic such as `in.channels / ratio` must give a positive whole number." },
+  PN3002: { severity: "error", title: "spatial size mismatch", explanation: "The inputs of a concat, add or mul have different spatial sizes. At the refinement concat this means the previous stage's outputs do not have the size of the features: check strides and paddings in the stage branches." },
+  PN3003: { severity: "error", title: "stride mismatch", explanation: "The features fed to the stages have a different stride from the label grid (`stages N stride=S`, default 8). Cut the backbone earlier (e.g. `until layer2` for stride 8) or add `upsample` in the adapter." },
+  PN3004: { severity: "error", title: "empty tensor", explanation: "A layer produces a tensor with zero or negative height or width: the input is too small for the kernels and strides, or a padding is wrong." },
+  PN3005: { severity: "error", title: "model too large", explanation: "The spec's parameter count or activation memory exceeds posec's safety bound; it is rejected before anything is allocated." },
+  PN3006: { severity: "error", title: "channel mismatch", explanation: "Tensors that must have the same channel count do not (add, mul, a stage branch output and its `out`)." },
+  PN3007: { severity: "error", title: "invalid grouping", explanation: "A grouped convolution needs input and output channels divisible by `groups`." },
+  PN4001: { severity: "error", title: "invalid IR", explanation: "An IR document does not match posec's IR schema or is inconsistent (a node reads a tensor nobody produces, names repeat, ...). IR files are written by posec; an edited IR is rejected." },
+  PN4002: { severity: "error", title: "unsupported IR version", explanation: "The IR was written by a different posec version." },
+} satisfies Record<string, CatalogEntry>;
+
+export type Code = keyof typeof CATALOG;
+
+export function diag(
+  code: Code,
+  span: Span,
+  message: string,
+  extra: { labels?: Label[]; notes?: string[]; help?: string; severity?: Severity } = {},
+): Diagnostic {
+  return {
+    code,
+    severity: extra.severity ?? CATALOG[code].severity,
+    message,
+    span,
+    labels: extra.labels ?? [],
+    notes: extra.notes ?? [],
+    ...(extra.help ? { help: extra.help } : {}),
+  };
+}
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.severity === "error");
+}
+
+/** Stable order for output: by file, position, then code. */
+export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  return [...diags].sort(
+    (a, b) =>
+      a.span.file.localeCompare(b.span.file) ||
+      a.span.line - b.span.line ||
+      a.span.col - b.span.col ||
+      a.code.localeCompare(b.code) ||
+      a.message.localeCompare(b.message),
+  );
+}

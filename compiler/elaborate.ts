@@ -1,0 +1,327 @@
+// Elaboration: layer statements -> IR nodes. Walks bodies with the current tensor, expands block calls
+// (binding their parameters), repetitions and `if`s, infers channel counts, names every node, and stops
+// a backbone at its `until` cut point. Statement kinds are handled by a table (one function each).
+import type { Body, LayerStmt, Span, Stmt } from "../grammar/ast.js";
+import { bindArgs, type ParamSpec } from "./args.js";
+import { diag, type Diagnostic } from "./diagnostics.js";
+import type { IrNode, IrOp, IrTensor, OpAttrs, SourceSpan, WeightInit } from "./ir/types.js";
+import { isStd, type BlockRef, type Module } from "./modules.js";
+import { ACTIVATIONS, INIT_STATEMENT, OPS, type Activation } from "./ops.js";
+import { didYouMean, lookup } from "./suggest.js";
+import { evaluate, kindName, type Env, type Value } from "./values.js";
+
+export const LIMITS = { repeat: 1000, callDepth: 64, nodes: 50_000 };
+
+export interface TensorRef {
+  name: string;
+  channels: number;
+}
+
+/** The graph being built, shared by every scope of one model. */
+export class Graph {
+  readonly nodes: IrNode[] = [];
+  readonly tensors = new Map<string, IrTensor>();
+  readonly diags: Diagnostic[] = [];
+  private readonly spans = new Map<string, Span>();
+  overflow = false;
+
+  addInput(name: string, channels: number): TensorRef {
+    this.tensors.set(name, { name, channels, producer: null });
+    return { name, channels };
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  emit<K extends IrOp>(name: string, op: K, inputs: string[], attrs: OpAttrs[K], channels: number, scope: Scope, span: Span): TensorRef | undefined {
+    if (this.tensors.has(name)) {
+      const prev = this.spans.get(name);
+      this.diags.push(diag("PN2005", span, `two layers are named \`${name}\``, { labels: prev ? [{ span: prev, message: "the other one" }] : [], help: "labels must be unique within a block" }));
+      return undefined;
+    }
+    if (this.nodes.length >= LIMITS.nodes) {
+      if (!this.overflow) this.diags.push(diag("PN3005", span, `the model has more than ${LIMITS.nodes} layers`, { help: "check repetition counts (`xN`)" }));
+      this.overflow = true;
+      return undefined;
+    }
+    this.nodes.push({ name, op, inputs, outputs: [name], attrs, part: scope.part, span: irSpan(span), callers: scope.callers.map(irSpan) } as IrNode);
+    this.tensors.set(name, { name, channels, producer: name });
+    this.spans.set(name, span);
+    return { name, channels };
+  }
+}
+
+export function irSpan(s: Span): SourceSpan {
+  return { file: s.file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
+}
+
+/** Where `until LABEL` stops a backbone: labels count only in the backbone block's own body. */
+export interface Cut {
+  label: string;
+  depth: number;
+  reached: boolean;
+}
+
+export interface Scope {
+  prefix: string;
+  counters: Map<string, number>;
+  init: WeightInit;
+  env: Env;
+  module: Module;
+  part: string;
+  callers: Span[];
+  callStack: string[];
+  cut?: Cut;
+  /** names the next block call's nodes with this prefix instead of `<block><k>_` (the backbone's) */
+  callPrefix?: string;
+}
+
+export function childScope(parent: Scope, changes: Partial<Scope>): Scope {
+  return { ...parent, counters: new Map(), ...changes };
+}
+
+function autoName(scope: Scope, g: Graph, base: string): string {
+  let k = scope.counters.get(base) ?? 0;
+  let name: string;
+  do name = `${scope.prefix}${base}${++k}`;
+  while (g.has(name));
+  scope.counters.set(base, k);
+  return name;
+}
+
+function stmtName(scope: Scope, g: Graph, label: string | undefined, base: string, rep: number, reps: number): string {
+  if (label) return `${scope.prefix}${label}${reps > 1 ? `_${rep}` : ""}`;
+  return autoName(scope, g, base);
+}
+
+type StmtHandler<S extends Stmt> = (s: S, input: TensorRef, scope: Scope, g: Graph) => TensorRef | undefined;
+
+const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> } = {
+  Init: (s, input, scope, g) => {
+    const scheme = s.scheme && lookup(INIT_STATEMENT, s.scheme.name);
+    if (!s.scheme || !scheme) {
+      if (s.scheme) g.diags.push(diag("PN2001", s.scheme.span, `unknown initialisation \`${s.scheme.name}\``, { help: didYouMean(s.scheme.name, Object.keys(INIT_STATEMENT)) ?? `known: ${Object.keys(INIT_STATEMENT).join(", ")}` }));
+      return undefined;
+    }
+    const bound = bindArgs(s.args, scheme.params, scope.env, { what: `\`init ${s.scheme.name}\``, span: s.span }, g.diags);
+    if (!bound) return undefined;
+    scope.init = scheme.make(bound.values);
+    return input;
+  },
+  Require: (s, input, scope, g) => {
+    if (!s.condition) return undefined;
+    const r = evaluate(s.condition, scope.env);
+    if ("error" in r) {
+      g.diags.push(r.error);
+      return undefined;
+    }
+    if (r.value.t !== "bool") {
+      g.diags.push(diag("PN2020", s.condition.span, `\`require\` needs a condition, got ${kindName(r.value)}`));
+      return undefined;
+    }
+    if (!r.value.v) {
+      const vars = [...scope.env.vars].map(([k, v]) => `${k}=${describe(v)}`);
+      if (scope.env.inChannels !== undefined) vars.push(`in.channels=${scope.env.inChannels}`);
+      g.diags.push(diag("PN2015", s.span, s.message?.value ?? "requirement failed", { notes: vars.length ? [`with ${vars.join(", ")}`] : [] }));
+      return undefined;
+    }
+    return input;
+  },
+  If: (s, input, scope, g) => {
+    if (!s.condition) return undefined;
+    const r = evaluate(s.condition, scope.env);
+    if ("error" in r) {
+      g.diags.push(r.error);
+      return undefined;
+    }
+    if (r.value.t !== "bool") {
+      g.diags.push(diag("PN2020", s.condition.span, `\`if\` needs a condition, got ${kindName(r.value)}`));
+      return undefined;
+    }
+    if (r.value.v) return elabBody(s.then, input, scope, g);
+    if (!s.otherwise) return input;
+    return s.otherwise.kind === "If" ? HANDLERS.If(s.otherwise, input, scope, g) : elabBody(s.otherwise, input, scope, g);
+  },
+  Group: (s, input, scope, g) =>
+    repeated(s, input, scope, g, (cur, rep, reps) => {
+      const inner = s.label ? childScope(scope, { prefix: `${scope.prefix}${s.label.name}${reps > 1 ? `_${rep}` : ""}_` }) : scope;
+      return elabBody(s.body, cur, inner, g);
+    }),
+  Layer: (s, input, scope, g) => {
+    const op = lookup(OPS, s.callee.name);
+    if (op) return repeated(s, input, scope, g, (cur, rep, reps) => elabOp(s, cur, scope, g, rep, reps));
+    const block = scope.module.visible.get(s.callee.name);
+    if (block) return repeated(s, input, scope, g, (cur, rep, reps) => elabCall(s, block, cur, scope, g, rep, reps));
+    const candidates = [...Object.keys(OPS), ...scope.module.visible.keys()];
+    g.diags.push(diag("PN2001", s.callee.span, `unknown layer or block \`${s.callee.name}\``, { help: didYouMean(s.callee.name, candidates) }));
+    return undefined;
+  },
+};
+
+function describe(v: Value): string {
+  return v.t === "sym" ? v.v : v.t === "int" || v.t === "float" ? String(v.v) : v.t === "str" ? JSON.stringify(v.v) : kindName(v);
+}
+
+/** Runs a statement `xN` times, and notes when it completes the backbone's cut point. */
+function repeated(
+  s: LayerStmt | Extract<Stmt, { kind: "Group" }>,
+  input: TensorRef,
+  scope: Scope,
+  g: Graph,
+  once: (cur: TensorRef, rep: number, reps: number) => TensorRef | undefined,
+): TensorRef | undefined {
+  const reps = s.repeat?.count ?? 1;
+  if (reps < 1 || reps > LIMITS.repeat) {
+    g.diags.push(diag("PN2004", s.repeat?.span ?? s.span, `a repetition must be between x1 and x${LIMITS.repeat}, got x${reps}`));
+    return undefined;
+  }
+  const depth = scope.callStack.length;
+  let cur: TensorRef | undefined = input;
+  for (let rep = 1; rep <= reps && cur; rep++) cur = once(cur, rep, reps);
+  if (cur && s.label && scope.cut && scope.cut.depth === depth && s.label.name === scope.cut.label) scope.cut.reached = true;
+  return cur;
+}
+
+export function elabBody(body: Body, input: TensorRef, scope: Scope, g: Graph): TensorRef | undefined {
+  let cur: TensorRef | undefined = input;
+  for (const stmt of body.stmts) {
+    if (!cur || g.overflow || scope.cut?.reached) break;
+    cur = (HANDLERS[stmt.kind] as StmtHandler<Stmt>)(stmt, cur, scope, g);
+  }
+  return cur;
+}
+
+function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number): TensorRef | undefined {
+  const def = lookup(OPS, s.callee.name)!;
+  const bound = bindArgs(s.args, def.params, scope.env, { what: `\`${s.callee.name}\``, span: s.callee.span }, g.diags);
+  if (!bound) return undefined;
+  let inputs = [input];
+  if (def.merge) {
+    if (s.branches.length < 2) {
+      g.diags.push(diag("PN2021", s.span, `\`${s.callee.name}\` needs two or more \`{ ... }\` branches, got ${s.branches.length}`, { help: "an empty branch `{}` stands for the input itself" }));
+      return undefined;
+    }
+    inputs = [];
+    for (const b of s.branches) {
+      const out = elabBody(b, input, scope, g);
+      if (!out) return undefined;
+      inputs.push(out);
+    }
+  } else if (s.branches.length > 0) {
+    g.diags.push(diag("PN2021", s.branches[0].span, `\`${s.callee.name}\` takes no \`{ ... }\` branches`));
+    return undefined;
+  }
+  const lowered = def.lower(bound.values, { inChannels: input.channels, init: scope.init, span: s.span, diags: g.diags }, inputs.map((i) => i.channels));
+  if (!lowered) return undefined;
+  const name = stmtName(scope, g, s.label?.name, s.callee.name, rep, reps);
+  const out = g.emit(name, lowered.op, inputs.map((i) => i.name), lowered.attrs, lowered.channels, scope, s.span);
+  return out && lowered.activation ? emitActivation(lowered.activation, out, `${name}_${lowered.activation}`, scope, g, s.span) : out;
+}
+
+function emitActivation(act: Activation, input: TensorRef, name: string, scope: Scope, g: Graph, span: Span): TensorRef | undefined {
+  const lowered = OPS[act].lower(act === "leakyrelu" ? { alpha: 0.1 } : {}, { inChannels: input.channels, init: scope.init, span, diags: g.diags }, []);
+  return lowered && g.emit(name, lowered.op, [input.name], lowered.attrs, lowered.channels, scope, span);
+}
+
+const PARAM_TYPES: Record<string, (v: Value) => boolean> = {
+  int: (v) => v.t === "int",
+  float: (v) => v.t === "int" || v.t === "float",
+  bool: (v) => v.t === "bool",
+  string: (v) => v.t === "str",
+  name: (v) => v.t === "sym",
+  dims: (v) => v.t === "dims" || v.t === "int",
+  list: (v) => v.t === "list" || v.t === "int" || v.t === "range",
+};
+export const BLOCK_PARAM_TYPES = Object.keys(PARAM_TYPES);
+
+function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number): TensorRef | undefined {
+  const name = block.decl.name!.name;
+  if (scope.callStack.includes(name) || scope.callStack.length >= LIMITS.callDepth) {
+    g.diags.push(diag("PN2019", s.callee.span, scope.callStack.includes(name) ? `block \`${name}\` calls itself: ${[...scope.callStack, name].join(" -> ")}` : `blocks are nested more than ${LIMITS.callDepth} deep`));
+    return undefined;
+  }
+  if (s.branches.length > 0) {
+    g.diags.push(diag("PN2021", s.branches[0].span, `block \`${name}\` takes no \`{ ... }\` branches`));
+    return undefined;
+  }
+  const params: ParamSpec[] = [];
+  for (const p of block.decl.params) {
+    let def: Value | undefined;
+    if (p.default) {
+      const r = evaluate(p.default, { vars: new Map() });
+      if ("error" in r) {
+        g.diags.push(r.error);
+        return undefined;
+      }
+      def = r.value;
+    }
+    params.push({ name: p.name.name, type: { kind: "any" }, default: def, required: !p.default });
+  }
+  const before = g.diags.length;
+  const bound = bindArgs(s.args, params, scope.env, { what: `block \`${name}\``, span: s.callee.span }, g.diags);
+  if (!bound) return undefined;
+  const vars = new Map<string, Value>();
+  for (const p of block.decl.params) {
+    const v = bound.values[p.name.name] as Value;
+    const check = p.type && lookup(PARAM_TYPES, p.type.name);
+    if (check && !check(v)) {
+      g.diags.push(diag("PN2003", bound.spans[p.name.name] ?? s.span, `\`${p.name.name}\` of block \`${name}\` must be ${p.type!.name === "int" ? "an integer" : `a ${p.type!.name}`}, got ${kindName(v)}`));
+      return undefined;
+    }
+    vars.set(p.name.name, v);
+  }
+  if (!block.decl.body) return undefined;
+  const own = s.label ? `${s.label.name}${reps > 1 ? `_${rep}` : ""}_` : `${autoName(scope, g, name).slice(scope.prefix.length)}_`;
+  const inner = childScope(scope, {
+    prefix: `${scope.prefix}${scope.callPrefix ?? own}`,
+    callPrefix: undefined,
+    env: { vars, inChannels: input.channels },
+    module: block.module,
+    callers: [...scope.callers, s.span],
+    callStack: [...scope.callStack, name],
+  });
+  const out = elabBody(block.decl.body, input, inner, g);
+  reanchor(g.diags, before, s.span);
+  return out;
+}
+
+/**
+ * Errors raised inside the standard library are reported at the user's call, with the library line as
+ * a secondary label: the user can act on their call, not on the library.
+ */
+function reanchor(diags: Diagnostic[], from: number, callSite: Span): void {
+  if (isStd(callSite.file)) return;
+  for (let i = from; i < diags.length; i++) {
+    const d = diags[i];
+    if (!isStd(d.span.file)) continue;
+    diags[i] = { ...d, span: callSite, labels: [{ span: d.span, message: "raised here" }, ...d.labels] };
+  }
+}
+
+/** Labels a cut point may name: the labelled statements of a body (not inside called blocks). */
+export function labelsOf(body: Body): string[] {
+  const out: string[] = [];
+  const walk = (b: Body) => {
+    for (const s of b.stmts) {
+      if ((s.kind === "Layer" || s.kind === "Group") && s.label) out.push(s.label.name);
+      if (s.kind === "Group") walk(s.body);
+      if (s.kind === "If") {
+        walk(s.then);
+        let o = s.otherwise;
+        while (o) {
+          if (o.kind === "Body") {
+            walk(o);
+            break;
+          }
+          walk(o.then);
+          o = o.otherwise;
+        }
+      }
+    }
+  };
+  walk(body);
+  return out;
+}
+
+export { ACTIVATIONS };

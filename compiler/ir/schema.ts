@@ -1,0 +1,147 @@
+// JSON Schema (draft-07) of the IR in compiler/ir/types.ts. Every IR posec writes is validated against
+// it, and every IR it reads; the two must change together (a test checks every zoo model against it).
+
+const int = (minimum = 0) => ({ type: "integer", minimum });
+const num = { type: "number" };
+const pair = (minimum = 1) => ({ type: "array", items: int(minimum), minItems: 2, maxItems: 2 });
+const padding = { type: "array", items: int(0), minItems: 4, maxItems: 4 };
+const name = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
+const strict = (properties: Record<string, unknown>, required = Object.keys(properties)) => ({ type: "object", properties, required, additionalProperties: false });
+const empty = strict({});
+
+const span = strict({ file: { type: "string" }, line: int(1), col: int(1), endLine: int(1), endCol: int(1) });
+const weightInit = {
+  oneOf: [
+    strict({ kind: { const: "normal" }, std: { type: "number", exclusiveMinimum: 0 }, mean: num }),
+    strict({ kind: { const: "kaiming" }, mode: { enum: ["fan_in", "fan_out"] }, distribution: { enum: ["normal", "uniform"] } }),
+    strict({ kind: { const: "xavier" }, distribution: { enum: ["normal", "uniform"] } }),
+    strict({ kind: { const: "constant" }, value: num }),
+  ],
+};
+const pool = strict({ kernel: pair(), stride: pair(), pad: padding, ceil: { type: "boolean" }, countIncludePad: { type: "boolean" } });
+
+const ATTRS: Record<string, unknown> = {
+  conv: strict({ kernel: pair(), filters: int(1), stride: pair(), dilation: pair(), pad: padding, groups: int(1), bias: { type: "boolean" }, weightInit, biasInit: weightInit }),
+  dense: strict({ units: int(1), bias: { type: "boolean" }, weightInit, biasInit: weightInit }),
+  bn: strict({ eps: { type: "number", exclusiveMinimum: 0 }, momentum: { type: "number", minimum: 0, maximum: 1 } }),
+  relu: empty,
+  leakyrelu: strict({ alpha: num }),
+  prelu: empty,
+  sigmoid: empty,
+  tanh: empty,
+  maxpool: pool,
+  avgpool: pool,
+  gap: empty,
+  upsample: strict({ factor: pair(), mode: { enum: ["nearest", "bilinear"] } }),
+  add: empty,
+  mul: empty,
+  concat: empty,
+};
+
+const node = {
+  type: "object",
+  required: ["name", "op", "inputs", "outputs", "attrs", "part", "span", "callers"],
+  properties: { op: { enum: Object.keys(ATTRS) } },
+  discriminator: { propertyName: "op" },
+  oneOf: Object.entries(ATTRS).map(([op, attrs]) =>
+    strict({
+      name,
+      op: { const: op },
+      inputs: { type: "array", items: name, minItems: 1 },
+      outputs: { type: "array", items: name, minItems: 1, maxItems: 1 },
+      attrs,
+      part: { type: "string", pattern: "^(backbone|adapter|stage[0-9]+(\\.(heatmap|paf))?)$" },
+      span,
+      callers: { type: "array", items: span },
+    }),
+  ),
+};
+
+const keypoints = strict({
+  name: { type: "string" },
+  joints: { type: "array", minItems: 1, items: strict({ name: { type: "string" }, from: { type: "array", items: int(0), minItems: 1, maxItems: 2 } }) },
+  limbs: { type: "array", minItems: 1, items: strict({ name: { type: "string" }, from: int(0), to: int(0) }) },
+  flipPairs: { type: "array", items: { type: "array", items: int(0), minItems: 2, maxItems: 2 } },
+  background: { type: "boolean" },
+  heatmapChannels: int(1),
+  pafChannels: int(2),
+  dataset: { oneOf: [{ type: "null" }, strict({ name: { type: "string" }, keypoints: { type: "array", items: { type: "string" } }, sigmas: { type: "array", items: num } })] },
+  span,
+});
+
+const branchLoss = strict({ kind: { const: "l2" }, masked: { type: "boolean" }, weight: num });
+const loss = strict({
+  heatmap: branchLoss,
+  paf: branchLoss,
+  stageWeights: { type: "array", items: num, minItems: 1 },
+  reduction: { const: "sample_sum_batch_mean" },
+  hardjoint: { oneOf: [{ type: "null" }, strict({ topk: int(1), stages: { type: "array", items: int(1), minItems: 1 }, background: { enum: ["exclude", "include", "separate"] }, span })] },
+  span,
+});
+
+const positive = { type: "number", exclusiveMinimum: 0 };
+const train = strict({
+  data: {
+    oneOf: [
+      strict({ kind: { const: "coco" }, root: { type: "string" }, annotations: { type: "string" }, images: { type: "string" } }),
+      strict({ kind: { const: "synth" }, images: int(1), size: int(1), seed: int(0) }),
+    ],
+  },
+  targets: strict({ sigma: positive, pafWidth: positive }),
+  augment: strict({ scale: { type: "array", items: positive, minItems: 2, maxItems: 2 }, rotate: num, flip: { type: "number", minimum: 0, maximum: 1 }, crop: pair(), centerPerturb: num }),
+  optimizer: {
+    oneOf: [
+      strict({ kind: { const: "sgd" }, lr: num, momentum: num, weightDecay: num, nesterov: { type: "boolean" } }),
+      strict({ kind: { const: "adam" }, lr: num, beta1: num, beta2: num, epsilon: num, weightDecay: num }),
+    ],
+  },
+  schedule: {
+    oneOf: [
+      strict({ kind: { const: "constant" } }),
+      strict({ kind: { const: "step" }, gamma: num, every: int(1) }),
+      strict({ kind: { const: "cosine" }, minLr: num }),
+      strict({ kind: { const: "poly" }, power: num }),
+    ],
+  },
+  warmup: int(0),
+  lrMult: { type: "array", items: strict({ stages: { type: "array", items: int(1) }, weight: num, bias: num }) },
+  batch: int(1),
+  steps: { oneOf: [{ type: "null" }, int(1)] },
+  epochs: { oneOf: [{ type: "null" }, int(1)] },
+  seed: int(0),
+  checkpointEvery: int(1),
+  logEvery: int(1),
+  backend: { enum: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] },
+  span,
+});
+
+const stages = strict({
+  count: int(1),
+  stride: int(1),
+  features: name,
+  concatOrder: { type: "array", items: { enum: ["pafs", "heatmaps", "features"] }, minItems: 3, maxItems: 3 },
+  outputs: { type: "array", minItems: 1, items: strict({ stage: int(1), heatmaps: name, pafs: name }) },
+  span,
+});
+
+const nullable = (s: unknown) => ({ oneOf: [{ type: "null" }, s] });
+
+export const IR_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://posec.dev/schemas/ir-1.json",
+  title: "posec IR, version 1",
+  ...strict({
+    format: { const: "posec-ir" },
+    version: { const: 1 },
+    model: strict({ name: { type: "string", minLength: 1 }, span }),
+    sources: { type: "array", items: { type: "string" } },
+    input: strict({ tensor: name, height: int(1), width: int(1), channels: int(1), scale: num, shift: num, channelOrder: { enum: ["bgr", "rgb"] }, span }),
+    keypoints: nullable(keypoints),
+    tensors: { type: "array", items: strict({ name, channels: int(1), producer: { oneOf: [{ type: "null" }, name] } }) },
+    nodes: { type: "array", items: node },
+    stages: nullable(stages),
+    outputs: { type: "object", additionalProperties: name, minProperties: 1 },
+    loss: nullable(loss),
+    train: nullable(train),
+  }),
+} as const;

@@ -1,0 +1,124 @@
+// Validation of IR documents: the JSON Schema (ajv), then the consistency no schema can express (names
+// unique, every input produced earlier, channel counts that agree with the attributes, outputs that
+// exist). Errors are located at the spec line of the offending node when the IR still says where that
+// is, so that a user never sees a raw JSON pointer alone.
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { diag, type Diagnostic, type Span } from "../diagnostics.js";
+import { IR_SCHEMA } from "./schema.js";
+import { IR_FORMAT, IR_VERSION, type Ir, type IrNode } from "./types.js";
+
+let validator: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  validator ??= new Ajv({ allErrors: false, discriminator: true, strict: true, strictRequired: false }).compile(IR_SCHEMA);
+  return validator;
+}
+
+/** The spec location of whatever an instance path points into, when the IR still holds a usable span. */
+function locate(doc: unknown, path: string, irFile: string): { span: Span; where: string } {
+  const fallback: Span = { file: irFile, line: 1, col: 1, endLine: 1, endCol: 1 };
+  const m = /^\/nodes\/(\d+)/.exec(path);
+  const nodes = (doc as { nodes?: unknown[] })?.nodes;
+  if (m && Array.isArray(nodes)) {
+    const n = nodes[Number(m[1])] as { name?: unknown; span?: Span } | undefined;
+    const span = n?.span;
+    const usable = span && typeof span.file === "string" && Number.isInteger(span.line) && Number.isInteger(span.col);
+    const label = typeof n?.name === "string" ? `node \`${n.name}\`` : `nodes[${m[1]}]`;
+    return { span: usable ? { file: span.file, line: span.line, col: span.col, endLine: span.endLine ?? span.line, endCol: span.endCol ?? span.col + 1 } : fallback, where: label };
+  }
+  return { span: fallback, where: path ? `at ${path}` : "the document" };
+}
+
+function describe(e: ErrorObject): string {
+  const field = e.instancePath.replace(/^\/nodes\/\d+\/?/, "").replace(/\//g, ".") || "the value";
+  switch (e.keyword) {
+    case "required":
+      return `${field} is missing \`${(e.params as { missingProperty: string }).missingProperty}\``;
+    case "additionalProperties":
+      return `${field} has an unexpected property \`${(e.params as { additionalProperty: string }).additionalProperty}\``;
+    case "const":
+    case "enum":
+      return `${field} ${e.message}: ${JSON.stringify((e.params as { allowedValue?: unknown; allowedValues?: unknown }).allowedValue ?? (e.params as { allowedValues?: unknown }).allowedValues)}`;
+    default:
+      return `${field} ${e.message ?? "is invalid"}`;
+  }
+}
+
+export function validateIr(doc: unknown, irFile = "<ir>"): { ir?: Ir; diagnostics: Diagnostic[] } {
+  const at = (path: string, message: string, help?: string) => {
+    const { span, where } = locate(doc, path, irFile);
+    return diag("PN4001", span, `invalid IR (${irFile}): ${where}: ${message}`, { help: help ?? "IR files are written by `posec build --emit ir`; rebuild it from the spec instead of editing it" });
+  };
+  const head = doc as { format?: unknown; version?: unknown } | null;
+  if (typeof doc !== "object" || doc === null || head?.format !== IR_FORMAT) {
+    return { diagnostics: [at("", `not a posec IR document (expected "format": "${IR_FORMAT}")`)] };
+  }
+  if (head.version !== IR_VERSION) {
+    return { diagnostics: [diag("PN4002", { file: irFile, line: 1, col: 1, endLine: 1, endCol: 1 }, `IR version ${JSON.stringify(head.version)} is not supported; this posec reads version ${IR_VERSION}`)] };
+  }
+  const validate = schemaValidator();
+  if (!validate(doc)) {
+    return { diagnostics: (validate.errors ?? []).slice(0, 10).map((e) => at(e.instancePath, describe(e))) };
+  }
+  const ir = doc as Ir;
+  const errors = consistency(ir).map(([path, message]) => at(path, message));
+  return errors.length ? { diagnostics: errors } : { ir, diagnostics: [] };
+}
+
+/** Channel count a node's output must have, from its attributes and inputs. */
+function expectedChannels(n: IrNode, inputs: number[]): number {
+  switch (n.op) {
+    case "conv":
+      return n.attrs.filters;
+    case "dense":
+      return n.attrs.units;
+    case "concat":
+      return inputs.reduce((a, b) => a + b, 0);
+    case "add":
+    case "mul":
+      return Math.max(...inputs);
+    default:
+      return inputs[0];
+  }
+}
+
+function consistency(ir: Ir): [string, string][] {
+  const out: [string, string][] = [];
+  const channels = new Map<string, number>();
+  const declared = new Map(ir.tensors.map((t) => [t.name, t]));
+  if (declared.size !== ir.tensors.length) out.push(["/tensors", "tensor names repeat"]);
+  const input = declared.get(ir.input.tensor);
+  if (!input || input.producer !== null || input.channels !== ir.input.channels) out.push(["/input", `the input tensor \`${ir.input.tensor}\` is not declared as an unproduced tensor with ${ir.input.channels} channels`]);
+  channels.set(ir.input.tensor, ir.input.channels);
+  ir.nodes.forEach((n, i) => {
+    const path = `/nodes/${i}`;
+    if (n.outputs[0] !== n.name) out.push([path, `its output must be named like the node`]);
+    if (channels.has(n.name)) out.push([path, `the name \`${n.name}\` is used twice`]);
+    const missing = n.inputs.filter((t) => !channels.has(t));
+    if (missing.length) {
+      out.push([path, `reads ${missing.map((t) => `\`${t}\``).join(", ")}, which no earlier node produces`]);
+      return;
+    }
+    const ins = n.inputs.map((t) => channels.get(t)!);
+    if (n.op === "conv" && ins[0] % n.attrs.groups !== 0) out.push([path, `groups=${n.attrs.groups} does not divide its ${ins[0]} input channels`]);
+    if ((n.op === "add" || n.op === "mul" || n.op === "concat") !== n.inputs.length > 1) out.push([path, `${n.op} takes ${n.op === "add" || n.op === "mul" || n.op === "concat" ? "two or more inputs" : "one input"}`]);
+    const c = expectedChannels(n, ins);
+    const t = declared.get(n.name);
+    if (!t || t.producer !== n.name) out.push([path, `its tensor is not declared as produced by it`]);
+    else if (t.channels !== c) out.push([path, `its tensor declares ${t.channels} channels but the node produces ${c}`]);
+    channels.set(n.name, c);
+  });
+  for (const [k, t] of Object.entries(ir.outputs)) if (!channels.has(t)) out.push([`/outputs/${k}`, `output \`${k}\` names \`${t}\`, which no node produces`]);
+  if (ir.stages) {
+    for (const s of ir.stages.outputs) for (const t of [s.heatmaps, s.pafs]) if (!channels.has(t)) out.push(["/stages", `stage ${s.stage} names \`${t}\`, which no node produces`]);
+    if (ir.stages.outputs.length !== ir.stages.count) out.push(["/stages", `${ir.stages.count} stages declared but ${ir.stages.outputs.length} listed`]);
+    if (ir.keypoints) {
+      const last = ir.stages.outputs[ir.stages.outputs.length - 1];
+      if (last && channels.get(last.heatmaps) !== ir.keypoints.heatmapChannels) out.push(["/stages", `the heatmaps have ${channels.get(last.heatmaps)} channels, the schema ${ir.keypoints.heatmapChannels}`]);
+      if (last && channels.get(last.pafs) !== ir.keypoints.pafChannels) out.push(["/stages", `the PAFs have ${channels.get(last.pafs)} channels, the schema ${ir.keypoints.pafChannels}`]);
+      const j = ir.keypoints.joints.length;
+      if (ir.keypoints.limbs.some((l) => l.from >= j || l.to >= j) || ir.keypoints.flipPairs.some(([a, b]) => a >= j || b >= j)) out.push(["/keypoints", "a limb or flip pair names a joint that does not exist"]);
+    }
+  }
+  if (!!ir.stages !== !!ir.keypoints || !!ir.stages !== !!ir.loss || !!ir.stages !== !!ir.train) out.push(["", "stages, keypoints, loss and train must all be present (pose model) or all null (backbone)"]);
+  return out;
+}

@@ -1,0 +1,120 @@
+// `keypoints coco18` or an inline schema -> KeypointsIR. Heatmap and PAF channel counts are computed
+// here from the joints and limbs, never written by hand.
+import type { DeclOf, Span } from "../../grammar/ast.js";
+import { bindArgs } from "../args.js";
+import { diag, type Diagnostic } from "../diagnostics.js";
+import { irSpan } from "../elaborate.js";
+import type { KeypointsIR, Pair } from "../ir/types.js";
+import type { Module } from "../modules.js";
+import { bindSettings, KEYPOINT_SETTINGS, KEYPOINTS_PARAMS } from "../settings.js";
+import { didYouMean, lookup } from "../suggest.js";
+import { EMPTY_ENV } from "../values.js";
+import { BUILTIN_KEYPOINTS } from "./builtin.js";
+
+type PairArg = { a: string; b: string; span: Span; aSpan: Span; bSpan: Span };
+
+export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags: Diagnostic[]): KeypointsIR | undefined {
+  if (!decl.name) return undefined;
+  const opts = bindArgs(decl.args, KEYPOINTS_PARAMS, EMPTY_ENV, { what: "`keypoints`", span: decl.name.span }, diags);
+  if (!opts) return undefined;
+  const builtin = lookup(BUILTIN_KEYPOINTS, decl.name.name);
+  if (!decl.body) {
+    if (!builtin) {
+      diags.push(
+        diag("PN2001", decl.name.span, `unknown keypoint schema \`${decl.name.name}\``, {
+          help: didYouMean(decl.name.name, Object.keys(BUILTIN_KEYPOINTS)) ?? `built in: ${Object.keys(BUILTIN_KEYPOINTS).join(", ")}; or write the joints inline: \`keypoints NAME { joint ...; limbs a-b ... }\``,
+        }),
+      );
+      return undefined;
+    }
+    const schema = builtin(irSpan(decl.span));
+    const background = (opts.values.background as boolean | undefined) ?? schema.background;
+    return { ...schema, background, heatmapChannels: schema.joints.length + (background ? 1 : 0) };
+  }
+  if (builtin) {
+    diags.push(diag("PN2005", decl.name.span, `\`${decl.name.name}\` is a built-in schema; give an inline schema another name`));
+    return undefined;
+  }
+  const settings = bindSettings(decl.body.map((s) => ({ decl: s, module })), KEYPOINT_SETTINGS, "keypoints", diags);
+  const joints: { name: string; from: number[] }[] = [];
+  const index = new Map<string, number>();
+  for (const j of settings.get("joint") ?? []) {
+    const [name] = j.values.name as string[];
+    if (index.has(name)) {
+      diags.push(diag("PN2005", j.setting.span, `joint \`${name}\` is declared twice`));
+      continue;
+    }
+    index.set(name, joints.length);
+    const from = (j.values.from as number[] | undefined) ?? [joints.length];
+    if (from.length < 1 || from.length > 2) {
+      diags.push(diag("PN2004", j.spans.from ?? j.setting.span, "`from` takes one dataset keypoint index, or two for a midpoint"));
+      continue;
+    }
+    joints.push({ name, from });
+  }
+  if (joints.length === 0) {
+    diags.push(diag("PN2012", decl.name.span, `keypoint schema \`${decl.name.name}\` declares no joints`, { help: "add lines like `joint nose from=0`" }));
+    return undefined;
+  }
+  const resolvePairs = (what: string): Pair[] | undefined => {
+    const out: Pair[] = [];
+    let ok = true;
+    for (const s of settings.get(what) ?? []) {
+      for (const p of s.values.pairs as PairArg[]) {
+        const a = index.get(p.a);
+        const b = index.get(p.b);
+        for (const [n, i, sp] of [[p.a, a, p.aSpan], [p.b, b, p.bSpan]] as const) {
+          if (i === undefined) {
+            diags.push(diag("PN2016", sp, `\`${n}\` is not a joint of \`${decl.name!.name}\``, { help: didYouMean(n, index.keys()) }));
+            ok = false;
+          }
+        }
+        if (a !== undefined && b !== undefined) {
+          if (a === b) {
+            diags.push(diag("PN2004", p.span, `\`${p.a}-${p.b}\` joins a joint to itself`));
+            ok = false;
+          }
+          out.push([a, b]);
+        }
+      }
+    }
+    return ok ? out : undefined;
+  };
+  const limbs = resolvePairs("limbs");
+  const flipPairs = resolvePairs("flip");
+  if (!limbs || !flipPairs) return undefined;
+  if (limbs.length === 0) {
+    diags.push(diag("PN2012", decl.name.span, `keypoint schema \`${decl.name.name}\` declares no limbs`, { help: "add a line like `limbs neck-rhip rhip-rknee`; PAF channels are computed from the limbs" }));
+    return undefined;
+  }
+  const bg = settings.get("background")?.[0]?.values.enabled as boolean | undefined;
+  const background = (opts.values.background as boolean | undefined) ?? bg ?? true;
+  const ds = settings.get("dataset")?.[0];
+  const maxFrom = Math.max(...joints.flatMap((j) => j.from));
+  const count = (ds?.values.keypoints as number | undefined) ?? maxFrom + 1;
+  if (maxFrom >= count) {
+    diags.push(diag("PN2004", ds!.spans.keypoints, `the dataset has ${count} keypoints but a joint reads keypoint ${maxFrom}`));
+    return undefined;
+  }
+  // Without stated sigmas, every keypoint gets 0.05 (between COCO's wrist and hip values).
+  const sigmas = (ds?.values.sigmas as number[] | undefined) ?? new Array<number>(count).fill(0.05);
+  if (sigmas.length !== count) {
+    diags.push(diag("PN2004", ds!.spans.sigmas, `\`sigmas\` needs ${count} values, one per dataset keypoint; got ${sigmas.length}`));
+    return undefined;
+  }
+  return {
+    name: decl.name.name,
+    joints,
+    limbs: limbs.map(([a, b]) => ({ name: `${joints[a].name}-${joints[b].name}`, from: a, to: b })),
+    flipPairs,
+    background,
+    heatmapChannels: joints.length + (background ? 1 : 0),
+    pafChannels: 2 * limbs.length,
+    dataset: {
+      name: ((ds?.values.name as string[] | undefined) ?? ["custom"])[0],
+      keypoints: Array.from({ length: count }, (_, i) => `kp${i}`),
+      sigmas,
+    },
+    span: irSpan(decl.span),
+  };
+}

@@ -1,0 +1,150 @@
+// The typed AST of one .posenet file. Every node has a span. The parser recovers from errors, so a
+// node may be incomplete: optional fields are missing where the text was, and lists are shorter.
+
+export interface Span {
+  file: string;
+  /** 0-based character offsets, end exclusive */
+  start: number;
+  end: number;
+  /** 1-based */
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+export interface Ident {
+  kind: "Ident";
+  name: string;
+  span: Span;
+}
+
+// ---------- expressions ----------
+export type Expr =
+  | { kind: "Int"; value: number; text: string; span: Span }
+  | { kind: "Float"; value: number; text: string; span: Span }
+  | { kind: "String"; value: string; span: Span }
+  | { kind: "Dims"; value: number[]; span: Span }
+  | { kind: "Bool"; value: boolean; span: Span }
+  | { kind: "Name"; name: string; span: Span }
+  /** `in.channels` */
+  | { kind: "Member"; object: "in"; field: Ident; span: Span }
+  | { kind: "Unary"; op: "-" | "not"; operand: Expr; span: Span }
+  | { kind: "Binary"; op: BinaryOp; left: Expr; right: Expr; span: Span }
+  | { kind: "Range"; from: Expr; to: Expr; span: Span }
+  | { kind: "List"; items: Expr[]; span: Span }
+  | { kind: "Paren"; inner: Expr; span: Span };
+
+export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
+
+// ---------- arguments ----------
+export type Arg =
+  | { kind: "Named"; name: Ident; value: Expr; span: Span }
+  | { kind: "Positional"; value: Expr; span: Span };
+
+// ---------- layer statements (bodies of blocks, backbone, adapter, stage branches) ----------
+export interface Body {
+  kind: "Body";
+  stmts: Stmt[];
+  span: Span;
+}
+
+export type Stmt = LayerStmt | GroupStmt | IfStmt | RequireStmt | InitStmt;
+
+/** `[label:] callee args... [{ branch } { branch }...] [xN]` */
+export interface LayerStmt {
+  kind: "Layer";
+  label?: Ident;
+  callee: Ident;
+  args: Arg[];
+  branches: Body[];
+  repeat?: { count: number; span: Span };
+  span: Span;
+}
+/** `[label:] { stmts } [xN]` */
+export interface GroupStmt {
+  kind: "Group";
+  label?: Ident;
+  body: Body;
+  repeat?: { count: number; span: Span };
+  span: Span;
+}
+export interface IfStmt {
+  kind: "If";
+  condition?: Expr;
+  then: Body;
+  otherwise?: Body | IfStmt;
+  span: Span;
+}
+export interface RequireStmt {
+  kind: "Require";
+  condition?: Expr;
+  message?: { value: string; span: Span };
+  span: Span;
+}
+/** `init kaiming mode=fan_out`: default initialisation for the rest of the enclosing scope */
+export interface InitStmt {
+  kind: "Init";
+  scheme?: Ident;
+  args: Arg[];
+  span: Span;
+}
+
+// ---------- declarations ----------
+/** `heatmap l2 masked`, `lr_mult stages=2..6 weight=4`: one line of a settings section */
+export interface Setting {
+  kind: "Setting";
+  name: Ident;
+  args: Arg[];
+  span: Span;
+}
+
+export interface BlockParam {
+  name: Ident;
+  type?: Ident;
+  default?: Expr;
+  span: Span;
+}
+
+export type StageBodies =
+  | { kind: "EachBranch"; body: Body; span: Span }
+  | { kind: "PerBranch"; branches: { name: Ident; body: Body }[]; span: Span };
+
+export type Decl =
+  | { kind: "Version"; version?: { value: number; span: Span }; span: Span }
+  | { kind: "Model"; name?: Ident; extends?: { value: string; span: Span }; span: Span }
+  | { kind: "Import"; path?: { value: string; span: Span }; span: Span }
+  | { kind: "Input"; name?: Ident; args: Arg[]; span: Span }
+  | { kind: "Keypoints"; name?: Ident; args: Arg[]; body?: Setting[]; span: Span }
+  | {
+      kind: "Backbone";
+      /** a call of a block (`resnet50 se=8`) or an inline body */
+      callee?: Ident;
+      args: Arg[];
+      body?: Body;
+      until?: Ident;
+      span: Span;
+    }
+  | { kind: "Adapter"; body?: Body; span: Span }
+  | {
+      kind: "Stages";
+      count?: { value: number; span: Span };
+      args: Arg[];
+      first?: StageBodies;
+      refine?: StageBodies;
+      span: Span;
+    }
+  | { kind: "Loss"; settings: Setting[]; span: Span }
+  | { kind: "Train"; settings: Setting[]; span: Span }
+  | { kind: "Init"; stmt: InitStmt; span: Span }
+  | { kind: "Block"; name?: Ident; params: BlockParam[]; body?: Body; span: Span };
+
+export interface FileAst {
+  kind: "File";
+  file: string;
+  decls: Decl[];
+  span: Span;
+}
+
+export type DeclKind = Decl["kind"];
+export type DeclOf<K extends DeclKind> = Extract<Decl, { kind: K }>;

@@ -1,0 +1,338 @@
+// CST -> AST. The CST may be partial (the parser recovers from errors); every accessor here tolerates
+// missing children, so building never throws and returns whatever the text did say.
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import type * as A from "./ast.js";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(e: CstElement | undefined): e is IToken {
+  return !!e && (e as IToken).image !== undefined && !(e as IToken).isInsertedInRecovery && Number.isFinite((e as IToken).startOffset);
+}
+function isNode(e: CstElement | undefined): e is CstNode {
+  return !!e && (e as CstNode).children !== undefined;
+}
+
+function kids(node: CstNode | undefined): Children {
+  return (node?.children ?? {}) as Children;
+}
+function tok(node: CstNode | undefined, label: string, i = 0): IToken | undefined {
+  const e = kids(node)[label]?.[i];
+  return isToken(e) ? e : undefined;
+}
+function toks(node: CstNode | undefined, label: string): IToken[] {
+  return (kids(node)[label] ?? []).filter(isToken);
+}
+function sub(node: CstNode | undefined, label: string, i = 0): CstNode | undefined {
+  const e = kids(node)[label]?.[i];
+  return isNode(e) ? e : undefined;
+}
+function subs(node: CstNode | undefined, label: string): CstNode[] {
+  return (kids(node)[label] ?? []).filter(isNode);
+}
+
+/** All real tokens under a node, in source order. */
+function tokensOf(node: CstElement | undefined, out: IToken[] = []): IToken[] {
+  if (isToken(node)) out.push(node);
+  else if (isNode(node)) for (const list of Object.values(node.children)) for (const c of list ?? []) tokensOf(c, out);
+  return out;
+}
+
+export class AstBuilder {
+  constructor(private readonly fileName: string) {}
+
+  spanOfTokens(first: IToken, last: IToken): A.Span {
+    return {
+      file: this.fileName,
+      start: first.startOffset,
+      end: (last.endOffset ?? last.startOffset) + 1,
+      line: first.startLine ?? 1,
+      col: first.startColumn ?? 1,
+      endLine: last.endLine ?? last.startLine ?? 1,
+      endCol: (last.endColumn ?? last.startColumn ?? 0) + 1,
+    };
+  }
+
+  /** Span covering every real token of the given elements; an empty span at `fallback` if none. */
+  span(elements: (CstElement | undefined)[], fallback?: A.Span): A.Span {
+    const all: IToken[] = [];
+    for (const e of elements) tokensOf(e, all);
+    if (all.length === 0) return fallback ?? { file: this.fileName, start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
+    let first = all[0];
+    let last = all[0];
+    for (const t of all) {
+      if (t.startOffset < first.startOffset) first = t;
+      if (t.startOffset > last.startOffset) last = t;
+    }
+    return this.spanOfTokens(first, last);
+  }
+
+  ident(t: IToken | undefined): A.Ident | undefined {
+    return t ? { kind: "Ident", name: t.image, span: this.spanOfTokens(t, t) } : undefined;
+  }
+
+  file(cst: CstNode): A.FileAst {
+    const decls: A.Decl[] = [];
+    for (const d of subs(cst, "decl")) {
+      const decl = this.decl(d);
+      if (decl) decls.push(decl);
+    }
+    return { kind: "File", file: this.fileName, decls, span: this.span([cst]) };
+  }
+
+  decl(node: CstNode): A.Decl | undefined {
+    const [name, inner] = Object.entries(node.children).find(([, v]) => v && v.length > 0) ?? [];
+    const n = inner?.[0];
+    if (!isNode(n)) return undefined;
+    const span = this.span([n]);
+    switch (name) {
+      case "versionDecl": {
+        const v = tok(n, "version");
+        return { kind: "Version", version: v ? { value: Number(v.image), span: this.spanOfTokens(v, v) } : undefined, span };
+      }
+      case "modelDecl": {
+        const parent = tok(n, "parent");
+        return { kind: "Model", name: this.ident(tok(n, "name")), extends: parent ? this.stringLit(parent) : undefined, span };
+      }
+      case "importDecl": {
+        const p = tok(n, "path");
+        return { kind: "Import", path: p ? this.stringLit(p) : undefined, span };
+      }
+      case "inputDecl":
+        return { kind: "Input", name: this.ident(tok(n, "name")), args: this.args(n), span };
+      case "keypointsDecl": {
+        const body = sub(n, "settingsBody");
+        return { kind: "Keypoints", name: this.ident(tok(n, "name")), args: this.args(n), body: body ? this.settings(body) : undefined, span };
+      }
+      case "backboneDecl": {
+        const body = sub(n, "body");
+        return {
+          kind: "Backbone",
+          callee: this.ident(tok(n, "callee")),
+          args: this.args(n),
+          body: body ? this.body(body) : undefined,
+          until: this.ident(tok(n, "until")),
+          span,
+        };
+      }
+      case "adapterDecl": {
+        const body = sub(n, "body");
+        return { kind: "Adapter", body: body ? this.body(body) : undefined, span };
+      }
+      case "stagesDecl": {
+        const count = tok(n, "count");
+        const decl: A.DeclOf<"Stages"> = {
+          kind: "Stages",
+          count: count ? { value: Number(count.image), span: this.spanOfTokens(count, count) } : undefined,
+          args: this.args(n),
+          span,
+        };
+        for (const sb of subs(n, "stageBodies")) {
+          const which = tok(sb, "which");
+          const bodies = this.stageBodies(sb);
+          if (!which || !bodies) continue;
+          if (which.image === "first") decl.first ??= bodies;
+          else decl.refine ??= bodies;
+        }
+        return decl;
+      }
+      case "lossDecl":
+        return { kind: "Loss", settings: this.settings(sub(n, "settingsBody")), span };
+      case "trainDecl":
+        return { kind: "Train", settings: this.settings(sub(n, "settingsBody")), span };
+      case "initStmt":
+        return { kind: "Init", stmt: this.initStmt(n), span };
+      case "blockDecl": {
+        const body = sub(n, "body");
+        return {
+          kind: "Block",
+          name: this.ident(tok(n, "name")),
+          params: subs(n, "param").flatMap((p) => {
+            const pname = this.ident(tok(p, "name"));
+            if (!pname) return [];
+            const def = sub(p, "default");
+            return [{ name: pname, type: this.ident(tok(p, "type")), default: def ? this.rangeExpr(def) : undefined, span: this.span([p]) }];
+          }),
+          body: body ? this.body(body) : undefined,
+          span,
+        };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Duplicate `first`/`refine` entries are reported by the checker; the builder keeps the first. */
+  stageBodies(node: CstNode): A.StageBodies | undefined {
+    const span = this.span([node]);
+    const each = sub(node, "body");
+    if (each) return { kind: "EachBranch", body: this.body(each), span };
+    return {
+      kind: "PerBranch",
+      branches: subs(node, "branchBody").flatMap((b) => {
+        const name = this.ident(tok(b, "branch"));
+        const body = sub(b, "body");
+        return name && body ? [{ name, body: this.body(body) }] : [];
+      }),
+      span,
+    };
+  }
+
+  settings(node: CstNode | undefined): A.Setting[] {
+    return subs(node, "setting").flatMap((s) => {
+      const name = this.ident(tok(s, "name"));
+      return name ? [{ kind: "Setting" as const, name, args: this.args(s), span: this.span([s]) }] : [];
+    });
+  }
+
+  stringLit(t: IToken): { value: string; span: A.Span } {
+    return { value: unquote(t.image), span: this.spanOfTokens(t, t) };
+  }
+
+  body(node: CstNode): A.Body {
+    const stmts: A.Stmt[] = [];
+    for (const s of subs(node, "stmt")) {
+      const stmt = this.stmt(s);
+      if (stmt) stmts.push(stmt);
+    }
+    return { kind: "Body", stmts, span: this.span([node]) };
+  }
+
+  stmt(node: CstNode): A.Stmt | undefined {
+    const ifs = sub(node, "ifStmt");
+    if (ifs) return this.ifStmt(ifs);
+    const req = sub(node, "requireStmt");
+    if (req) {
+      const cond = sub(req, "condition");
+      const msg = tok(req, "message");
+      return { kind: "Require", condition: cond ? this.orExpr(cond) : undefined, message: msg ? this.stringLit(msg) : undefined, span: this.span([req]) };
+    }
+    const init = sub(node, "initStmt");
+    if (init) return this.initStmt(init);
+    const layer = sub(node, "layerStmt");
+    if (!layer) return undefined;
+    const span = this.span([layer]);
+    const label = this.ident(tok(layer, "label"));
+    const rep = tok(layer, "Repeat");
+    const repeat = rep ? { count: Number(rep.image.slice(1)), span: this.spanOfTokens(rep, rep) } : undefined;
+    const group = sub(layer, "group");
+    if (group) return { kind: "Group", label, body: this.body(group), repeat, span };
+    const callee = this.ident(tok(layer, "callee"));
+    if (!callee) return undefined;
+    return { kind: "Layer", label, callee, args: this.args(layer), branches: subs(layer, "branches").map((b) => this.body(b)), repeat, span };
+  }
+
+  ifStmt(node: CstNode): A.IfStmt {
+    const cond = sub(node, "condition");
+    const then = sub(node, "then");
+    const elseIf = sub(node, "elseIf");
+    const otherwise = sub(node, "otherwise");
+    const span = this.span([node]);
+    return {
+      kind: "If",
+      condition: cond ? this.orExpr(cond) : undefined,
+      then: then ? this.body(then) : { kind: "Body", stmts: [], span },
+      otherwise: elseIf ? this.ifStmt(elseIf) : otherwise ? this.body(otherwise) : undefined,
+      span,
+    };
+  }
+
+  initStmt(node: CstNode): A.InitStmt {
+    return { kind: "Init", scheme: this.ident(tok(node, "scheme")), args: this.args(node), span: this.span([node]) };
+  }
+
+  args(node: CstNode): A.Arg[] {
+    return subs(node, "arg").flatMap((a): A.Arg[] => {
+      const value = sub(a, "value");
+      if (!value) return [];
+      const expr = this.listExpr(value);
+      if (!expr) return [];
+      const name = this.ident(tok(a, "name"));
+      const span = this.span([a]);
+      return [name ? { kind: "Named", name, value: expr, span } : { kind: "Positional", value: expr, span }];
+    });
+  }
+
+  // ---------- expressions ----------
+  listExpr(node: CstNode): A.Expr | undefined {
+    const items = subs(node, "items").map((i) => this.rangeExpr(i)).filter((e): e is A.Expr => !!e);
+    if (items.length === 0) return undefined;
+    if (items.length === 1 && toks(node, "Comma").length === 0) return items[0];
+    return { kind: "List", items, span: this.span([node]) };
+  }
+
+  rangeExpr(node: CstNode): A.Expr | undefined {
+    const fromNode = sub(node, "from");
+    const toNode = sub(node, "to");
+    const from = fromNode ? this.orExpr(fromNode) : undefined;
+    if (!toNode) return from;
+    const to = this.orExpr(toNode);
+    return from && to ? { kind: "Range", from, to, span: this.span([node]) } : from;
+  }
+
+  private binaryChain(node: CstNode, operand: (n: CstNode) => A.Expr | undefined): A.Expr | undefined {
+    const operands = subs(node, "operands");
+    const ops = toks(node, "ops");
+    let acc = operands[0] ? operand(operands[0]) : undefined;
+    for (let i = 1; i < operands.length && acc; i++) {
+      const right = operand(operands[i]);
+      const op = ops[i - 1];
+      if (!right || !op) break;
+      acc = { kind: "Binary", op: op.image as A.BinaryOp, left: acc, right, span: this.span([operands[0], operands[i]]) };
+    }
+    return acc;
+  }
+
+  orExpr(node: CstNode): A.Expr | undefined {
+    return this.binaryChain(node, (n) => this.andExpr(n));
+  }
+  andExpr(node: CstNode): A.Expr | undefined {
+    return this.binaryChain(node, (n) => this.notExpr(n));
+  }
+  notExpr(node: CstNode): A.Expr | undefined {
+    const inner = sub(node, "inner");
+    if (inner) return this.binaryChain(inner, (n) => this.binaryChain(n, (m) => this.binaryChain(m, (u) => this.unaryExpr(u))));
+    const operand = sub(node, "operand");
+    const e = operand ? this.notExpr(operand) : undefined;
+    return e ? { kind: "Unary", op: "not", operand: e, span: this.span([node]) } : undefined;
+  }
+  unaryExpr(node: CstNode): A.Expr | undefined {
+    const inner = sub(node, "inner");
+    if (inner) return this.primary(inner);
+    const operand = sub(node, "operand");
+    const e = operand ? this.unaryExpr(operand) : undefined;
+    return e ? { kind: "Unary", op: "-", operand: e, span: this.span([node]) } : undefined;
+  }
+
+  primary(node: CstNode): A.Expr | undefined {
+    const span = this.span([node]);
+    const lit = tok(node, "literal");
+    if (lit) {
+      switch (lit.tokenType.name) {
+        case "Integer":
+          return { kind: "Int", value: Number(lit.image), text: lit.image, span };
+        case "Float":
+          return { kind: "Float", value: Number(lit.image), text: lit.image, span };
+        case "StringLiteral":
+          return { kind: "String", value: unquote(lit.image), span };
+        case "Dims":
+          return { kind: "Dims", value: lit.image.split("x").map(Number), span };
+        case "True":
+          return { kind: "Bool", value: true, span };
+        case "False":
+          return { kind: "Bool", value: false, span };
+      }
+    }
+    const name = tok(node, "name");
+    if (name) return { kind: "Name", name: name.image, span };
+    const field = this.ident(tok(node, "field"));
+    if (field) return { kind: "Member", object: "in", field, span };
+    const paren = sub(node, "paren");
+    const inner = paren ? this.listExpr(paren) : undefined;
+    return inner ? { kind: "Paren", inner, span } : undefined;
+  }
+}
+
+function unquote(image: string): string {
+  const body = image.length >= 2 ? image.slice(1, -1) : "";
+  return body.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
+}

@@ -1,0 +1,124 @@
+// Bottom-up decoding of heatmaps + PAFs into people (CMU-Pose). Three stages, separately callable so that
+// the benchmark can time them: upsampling (ImageMaps), peak finding, grouping.
+import type { KeypointsIR } from "../../compiler/ir/types.js";
+import { PosecError } from "../errors.js";
+import { assemblePeople, connectLimb, type GroupOptions, type LimbConnection } from "./group.js";
+import { ImageMaps, type ImageSize, type Interpolation, type NetworkOutput } from "./maps.js";
+import { findPeaks, type Peak } from "./peaks.js";
+
+export interface DecodeOptions extends GroupOptions {
+  /** thre1: heatmap peak threshold */
+  peakThreshold: number;
+  /** Gaussian smoothing of the heatmaps before non-maximum suppression, in image pixels */
+  peakSigma: number;
+  interpolation: Interpolation;
+}
+
+/** Inference defaults of CMU's python demo (testing/python/config: thre1 0.1, thre2 0.05). */
+export const CMU_DECODE_DEFAULTS: DecodeOptions = {
+  peakThreshold: 0.1,
+  peakSigma: 3,
+  pafThreshold: 0.05,
+  pafSamples: 10,
+  pafMinFraction: 0.8,
+  distancePrior: 0.5,
+  minParts: 4,
+  minMeanScore: 0.4,
+  interpolation: "bicubic",
+};
+
+export interface DetectedJoint {
+  x: number;
+  y: number;
+  /** heatmap value at the peak */
+  score: number;
+}
+
+export interface Person {
+  /** one entry per KeypointsIR joint, null when not found */
+  joints: (DetectedJoint | null)[];
+  /** sum of the part scores and limb (PAF) scores: CMU's subset[-2] */
+  score: number;
+  /** parts found: CMU's subset[-1] */
+  partCount: number;
+}
+
+export interface DecodeResult {
+  people: Person[];
+  /** per joint, the candidates found (image coordinates) */
+  peaks: Peak[][];
+  connections: LimbConnection[][];
+}
+
+function resolveOptions(options: Partial<DecodeOptions>): DecodeOptions {
+  const o = { ...CMU_DECODE_DEFAULTS, ...options };
+  if (!(o.pafSamples >= 2)) throw new PosecError(`decode: pafSamples must be at least 2 (got ${o.pafSamples})`, "PN5202");
+  if (!(o.peakSigma > 0)) throw new PosecError(`decode: peakSigma must be positive (got ${o.peakSigma})`, "PN5202");
+  return o;
+}
+
+/** Stage 1: maps at image resolution, averaged over the given outputs (one per scale). */
+export function upsampleMaps(
+  outputs: NetworkOutput | readonly NetworkOutput[],
+  image: ImageSize,
+  keypoints: KeypointsIR,
+  options: Partial<DecodeOptions> = {},
+): ImageMaps {
+  const list = Array.isArray(outputs) ? outputs : [outputs as NetworkOutput];
+  for (const o of list) {
+    if (o.heatmapChannels !== keypoints.heatmapChannels || o.pafChannels !== keypoints.pafChannels) {
+      throw new PosecError(
+        `network output has ${o.heatmapChannels} heatmap and ${o.pafChannels} PAF channels; keypoint schema "${keypoints.name}" needs ${keypoints.heatmapChannels} and ${keypoints.pafChannels}`,
+        "PN5201",
+      );
+    }
+  }
+  return new ImageMaps(list, image, resolveOptions(options).interpolation);
+}
+
+/** Stage 2: candidates of every joint (the background channel is not looked at). */
+export function findAllPeaks(maps: ImageMaps, keypoints: KeypointsIR, options: Partial<DecodeOptions> = {}): Peak[][] {
+  const o = resolveOptions(options);
+  const { width, height } = maps.image;
+  const peaks: Peak[][] = [];
+  let next = 0;
+  keypoints.joints.forEach((_, j) => {
+    const list = findPeaks(maps.heatmap(j), width, height, { threshold: o.peakThreshold, sigma: o.peakSigma }, next);
+    next += list.length;
+    peaks.push(list);
+  });
+  return peaks;
+}
+
+/** Stage 3: limb scoring and assembly. */
+export function groupPeople(
+  maps: ImageMaps,
+  peaks: Peak[][],
+  keypoints: KeypointsIR,
+  options: Partial<DecodeOptions> = {},
+): { people: Person[]; connections: LimbConnection[][] } {
+  const o = resolveOptions(options);
+  const connections = keypoints.limbs.map((l, k) => connectLimb(maps, k, peaks[l.from], peaks[l.to], maps.image.height, o));
+  const grouped = assemblePeople(keypoints, peaks, connections, o);
+  const people = grouped.map(
+    (g): Person => ({
+      joints: g.parts.map((i, j) => (i < 0 ? null : { x: peaks[j][i].x, y: peaks[j][i].y, score: peaks[j][i].score })),
+      score: g.score,
+      partCount: g.count,
+    }),
+  );
+  return { people, connections };
+}
+
+/** Heatmaps + PAFs (one output, or one per scale) -> people in image coordinates. */
+export function decodePoses(
+  outputs: NetworkOutput | readonly NetworkOutput[],
+  image: ImageSize,
+  keypoints: KeypointsIR,
+  options: Partial<DecodeOptions> = {},
+): DecodeResult {
+  const maps = upsampleMaps(outputs, image, keypoints, options);
+  const peaks = findAllPeaks(maps, keypoints, options);
+  const { people, connections } = groupPeople(maps, peaks, keypoints, options);
+  return { people, peaks, connections };
+}

@@ -1,0 +1,8 @@
+// Inference decoding: heatmaps + PAFs -> people -> COCO results / pictures.
+export * from "./coco.js";
+export * from "./decode.js";
+export * from "./draw.js";
+export * from "./group.js";
+export * from "./maps.js";
+export * from "./multiscale.js";
+export * from "./peaks.js";
