@@ -87,6 +87,7 @@ export function coerce(v: Value, type: TypeSpec, span: Span, env: Env, what: str
       return { ok: true, value: v };
     case "int":
       if (v.t === "sym") return unknownName(v, span, env, "an integer");
+      if (v.t === "float") return { ok: false, error: diag("PN3001", span, `${what} must be a whole number, got ${Number(v.v.toPrecision(6))}`, { help: "channel arithmetic must divide exactly, e.g. `in.channels / 4` with a multiple of 4 channels" }) };
       if (v.t !== "int") return bad("PN2003", span, `${what} must be an integer, got ${kindName(v)} \`${describeValue(v)}\``);
       return rangeCheck(v.v, type, span, what) ?? { ok: true, value: v.v };
     case "float":

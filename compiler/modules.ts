@@ -108,6 +108,10 @@ export function loadProgram(rootPath: string, host: Host): Program {
   };
 
   const prelude = PRELUDE.map((p) => load(p, "import")).filter((m): m is Module => !!m);
+  if (prelude.length < PRELUDE.length) {
+    const missing = PRELUDE.filter((p) => !modules.has(p)).join(", ");
+    diagnostics.push(diag("PN2008", { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 }, `posec's standard library is incomplete: cannot read ${missing}`, { help: "the installation of posec is broken; reinstall it" }));
+  }
   const root = host.read(rootPath) === undefined ? undefined : load(rootPath, "import");
   if (!root) {
     diagnostics.push(diag("PN2008", { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 }, `cannot read \`${rootPath}\``));

@@ -130,10 +130,16 @@ export function inferShapes(ir: Ir, height: number, width: number): { report?: S
   if (ir.stages) {
     const f = rf[ir.stages.features];
     if (f.stride[0] !== ir.stages.stride || f.stride[1] !== ir.stages.stride) {
+      // Point at the user's backbone line (the call site of the last backbone layer), where the fix goes.
+      const lastBackbone = [...ir.nodes].reverse().find((n) => n.part === "backbone");
+      const at = lastBackbone ? (lastBackbone.callers[0] ?? lastBackbone.span) : ir.stages.span;
       const p = producer.get(ir.stages.features);
       diags.push(
-        diag("PN3003", ir.stages.span, `the stages read features at stride ${f.stride.join("x")} (${describe(ir.stages.features)} at input ${height}x${width}) but the label grid has stride ${ir.stages.stride}`, {
-          labels: p ? [{ span: p.span, message: `the features come from \`${p.name}\`` }] : [],
+        diag("PN3003", at, `the features reach the stages at stride ${f.stride.join("x")} (${describe(ir.stages.features)} at input ${height}x${width}), but the label grid has stride ${ir.stages.stride}`, {
+          labels: [
+            ...(p ? [{ span: p.span, message: `the features come from \`${p.name}\`` }] : []),
+            { span: ir.stages.span, message: `the stages expect stride ${ir.stages.stride}` },
+          ],
           help: ir.stages.stride < f.stride[0] ? `cut the backbone earlier (e.g. \`until layer2\`), or add \`upsample ${f.stride[0] / ir.stages.stride}\` to the adapter` : "cut the backbone later, or declare `stages N stride=...`",
         }),
       );

@@ -31,8 +31,39 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   return best !== undefined && bestDistance <= allowed && bestDistance > 0 ? best : undefined;
 }
 
+/** Names people bring from other frameworks, mapped to ours (only offered when that name exists). */
+const SYNONYMS: Record<string, string> = {
+  batchnorm: "bn",
+  batch_norm: "bn",
+  batchnorm2d: "bn",
+  conv2d: "conv",
+  convolution: "conv",
+  linear: "dense",
+  fc: "dense",
+  fully_connected: "dense",
+  max_pool: "maxpool",
+  pool: "maxpool",
+  avg_pool: "avgpool",
+  global_avg_pool: "gap",
+  globalaveragepool: "gap",
+  adaptiveavgpool: "gap",
+  interpolate: "upsample",
+  resize: "upsample",
+  cat: "concat",
+  sum: "add",
+  multiply: "mul",
+  squeeze_excitation: "se",
+  leaky_relu: "leakyrelu",
+  vgg: "vgg19",
+  resnet: "resnet50",
+};
+
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  const c = closest(word, candidates);
+  const list = [...candidates];
+  const synonym = SYNONYMS[word.toLowerCase().replace(/[-\s]/g, "_")] ?? SYNONYMS[word.toLowerCase().replace(/[-_\s]/g, "")];
+  // Typos of a synonym count too ("batchnrom" -> batchnorm -> bn).
+  const viaSynonym = closest(word, Object.keys(SYNONYMS).filter((k) => list.includes(SYNONYMS[k])));
+  const c = synonym && list.includes(synonym) ? synonym : (closest(word, list) ?? (viaSynonym && SYNONYMS[viaSynonym]));
   return c ? `did you mean \`${c}\`?` : undefined;
 }
 

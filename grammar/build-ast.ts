@@ -30,11 +30,26 @@ function subs(node: CstNode | undefined, label: string): CstNode[] {
   return (kids(node)[label] ?? []).filter(isNode);
 }
 
-/** All real tokens under a node, in source order. */
-function tokensOf(node: CstElement | undefined, out: IToken[] = []): IToken[] {
-  if (isToken(node)) out.push(node);
-  else if (isNode(node)) for (const list of Object.values(node.children)) for (const c of list ?? []) tokensOf(c, out);
-  return out;
+/** The first and last real tokens under a node (memoised: spans are asked for at every level). */
+const extentCache = new WeakMap<CstNode, [IToken, IToken] | null>();
+function extent(e: CstElement | undefined): [IToken, IToken] | null {
+  if (isToken(e)) return [e, e];
+  if (!isNode(e)) return null;
+  const cached = extentCache.get(e);
+  if (cached !== undefined) return cached;
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  for (const list of Object.values(e.children)) {
+    for (const c of list ?? []) {
+      const x = extent(c);
+      if (!x) continue;
+      if (!first || x[0].startOffset < first.startOffset) first = x[0];
+      if (!last || x[1].startOffset > last.startOffset) last = x[1];
+    }
+  }
+  const result: [IToken, IToken] | null = first && last ? [first, last] : null;
+  extentCache.set(e, result);
+  return result;
 }
 
 export class AstBuilder {
@@ -54,15 +69,15 @@ export class AstBuilder {
 
   /** Span covering every real token of the given elements; an empty span at `fallback` if none. */
   span(elements: (CstElement | undefined)[], fallback?: A.Span): A.Span {
-    const all: IToken[] = [];
-    for (const e of elements) tokensOf(e, all);
-    if (all.length === 0) return fallback ?? { file: this.fileName, start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
-    let first = all[0];
-    let last = all[0];
-    for (const t of all) {
-      if (t.startOffset < first.startOffset) first = t;
-      if (t.startOffset > last.startOffset) last = t;
+    let first: IToken | undefined;
+    let last: IToken | undefined;
+    for (const e of elements) {
+      const x = extent(e);
+      if (!x) continue;
+      if (!first || x[0].startOffset < first.startOffset) first = x[0];
+      if (!last || x[1].startOffset > last.startOffset) last = x[1];
     }
+    if (!first || !last) return fallback ?? { file: this.fileName, start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
     return this.spanOfTokens(first, last);
   }
 

@@ -41,15 +41,15 @@ function label(type: TokenType): string {
 }
 
 function found(t: IToken): string {
-  if (t.tokenType === EOF || !Number.isFinite(t.startOffset)) return "the end of the file";
-  if (t.tokenType === T.Newline) return t.image === ";" ? "`;`" : "the end of the line";
+  if (t.tokenType === EOF || !Number.isFinite(t.startOffset)) return "end of file";
+  if (t.tokenType === T.Newline) return t.image === ";" ? "`;`" : "end of line";
   return `\`${t.image}\``;
 }
 
 const RULE_LABELS: Record<string, string> = {
   file: "a declaration",
   decl: "a declaration (posenet, model, import, input, keypoints, backbone, adapter, stages, loss, train, init, block)",
-  stmt: "a layer, `{ ... }`, `if`, `require` or `init`",
+  stmt: "a layer, `{ ... }`, `if`, `require`, `init`, or a `}` closing the body",
   layerStmt: "a layer name or `{`",
   stageBodies: "`each branch { ... }` or `{ heatmap { ... } paf { ... } }`",
   primary: "a value (a number, size, string, name or `(`)",
@@ -66,7 +66,11 @@ function expectedFirst(paths: TokenType[][][]): string {
 
 /** Messages in the words of the language rather than chevrotain's token-type names. */
 const errorMessageProvider: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) => `expected ${label(expected)} but found ${found(actual)}`,
+  // Expecting `}` or a terminator means the statement could not continue: name the intruder.
+  buildMismatchTokenMessage: ({ expected, actual }) =>
+    expected === T.RBrace || expected === T.Newline
+      ? `unexpected ${found(actual)}: expected the end of the statement${expected === T.RBrace ? " or `}`" : ""}`
+      : `expected ${label(expected)} but found ${found(actual)}`,
   buildNotAllInputParsedMessage: ({ firstRedundant }) => `unexpected ${found(firstRedundant)}: expected a declaration`,
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) =>
     `unexpected ${found(actual[0])}: expected ${RULE_LABELS[ruleName] ?? expectedFirst(expectedPathsPerAlt)}`,
@@ -76,7 +80,7 @@ const errorMessageProvider: IParserErrorMessageProvider = {
 
 class PosenetParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "none", errorMessageProvider });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "none", errorMessageProvider, skipValidations: process.env.POSEC_GRAMMAR_CHECKS !== "1" });
     this.performSelfAnalysis();
   }
 

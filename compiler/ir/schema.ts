@@ -9,8 +9,11 @@ const name = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
 const strict = (properties: Record<string, unknown>, required = Object.keys(properties)) => ({ type: "object", properties, required, additionalProperties: false });
 const empty = strict({});
 
-const span = strict({ file: { type: "string" }, line: int(1), col: int(1), endLine: int(1), endCol: int(1) });
-const weightInit = {
+// Shared pieces are referenced, not inlined, to keep the generated validator small.
+const ref = (def: string) => ({ $ref: `#/definitions/${def}` });
+const spanDef = strict({ file: { type: "string" }, line: int(1), col: int(1), endLine: int(1), endCol: int(1) });
+const span = ref("span");
+const weightInitDef = {
   oneOf: [
     strict({ kind: { const: "normal" }, std: { type: "number", exclusiveMinimum: 0 }, mean: num }),
     strict({ kind: { const: "kaiming" }, mode: { enum: ["fan_in", "fan_out"] }, distribution: { enum: ["normal", "uniform"] } }),
@@ -18,7 +21,9 @@ const weightInit = {
     strict({ kind: { const: "constant" }, value: num }),
   ],
 };
-const pool = strict({ kernel: pair(), stride: pair(), pad: padding, ceil: { type: "boolean" }, countIncludePad: { type: "boolean" } });
+const weightInit = ref("weightInit");
+const poolDef = strict({ kernel: pair(), stride: pair(), pad: padding, ceil: { type: "boolean" }, countIncludePad: { type: "boolean" } });
+const pool = ref("pool");
 
 const ATTRS: Record<string, unknown> = {
   conv: strict({ kernel: pair(), filters: int(1), stride: pair(), dilation: pair(), pad: padding, groups: int(1), bias: { type: "boolean" }, weightInit, biasInit: weightInit }),
@@ -38,23 +43,19 @@ const ATTRS: Record<string, unknown> = {
   concat: empty,
 };
 
+// One shape for every node; the attributes are checked against the op's own schema.
 const node = {
-  type: "object",
-  required: ["name", "op", "inputs", "outputs", "attrs", "part", "span", "callers"],
-  properties: { op: { enum: Object.keys(ATTRS) } },
-  discriminator: { propertyName: "op" },
-  oneOf: Object.entries(ATTRS).map(([op, attrs]) =>
-    strict({
-      name,
-      op: { const: op },
-      inputs: { type: "array", items: name, minItems: 1 },
-      outputs: { type: "array", items: name, minItems: 1, maxItems: 1 },
-      attrs,
-      part: { type: "string", pattern: "^(backbone|adapter|stage[0-9]+(\\.(heatmap|paf))?)$" },
-      span,
-      callers: { type: "array", items: span },
-    }),
-  ),
+  ...strict({
+    name,
+    op: { enum: Object.keys(ATTRS) },
+    inputs: { type: "array", items: name, minItems: 1 },
+    outputs: { type: "array", items: name, minItems: 1, maxItems: 1 },
+    attrs: { type: "object" },
+    part: { type: "string", pattern: "^(backbone|adapter|stage[0-9]+(\\.(heatmap|paf))?)$" },
+    span,
+    callers: { type: "array", items: span },
+  }),
+  allOf: Object.keys(ATTRS).map((op) => ({ if: { properties: { op: { const: op } } }, then: { properties: { attrs: ref(`attrs_${op}`) } } })),
 };
 
 const keypoints = strict({
@@ -130,6 +131,7 @@ export const IR_SCHEMA = {
   $schema: "http://json-schema.org/draft-07/schema#",
   $id: "https://posec.dev/schemas/ir-1.json",
   title: "posec IR, version 1",
+  definitions: { span: spanDef, weightInit: weightInitDef, pool: poolDef, ...Object.fromEntries(Object.entries(ATTRS).map(([op, a]) => [`attrs_${op}`, a])) },
   ...strict({
     format: { const: "posec-ir" },
     version: { const: 1 },

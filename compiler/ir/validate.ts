@@ -2,16 +2,10 @@
 // unique, every input produced earlier, channel counts that agree with the attributes, outputs that
 // exist). Errors are located at the spec line of the offending node when the IR still says where that
 // is, so that a user never sees a raw JSON pointer alone.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import { diag, type Diagnostic, type Span } from "../diagnostics.js";
-import { IR_SCHEMA } from "./schema.js";
+import { ir as schemaValidator } from "../schema-validators.generated.js";
 import { IR_FORMAT, IR_VERSION, type Ir, type IrNode } from "./types.js";
-
-let validator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: false, discriminator: true, strict: true, strictRequired: false }).compile(IR_SCHEMA);
-  return validator;
-}
 
 /** The spec location of whatever an instance path points into, when the IR still holds a usable span. */
 function locate(doc: unknown, path: string, irFile: string): { span: Span; where: string } {
@@ -55,9 +49,8 @@ export function validateIr(doc: unknown, irFile = "<ir>"): { ir?: Ir; diagnostic
   if (head.version !== IR_VERSION) {
     return { diagnostics: [diag("PN4002", { file: irFile, line: 1, col: 1, endLine: 1, endCol: 1 }, `IR version ${JSON.stringify(head.version)} is not supported; this posec reads version ${IR_VERSION}`)] };
   }
-  const validate = schemaValidator();
-  if (!validate(doc)) {
-    return { diagnostics: (validate.errors ?? []).slice(0, 10).map((e) => at(e.instancePath, describe(e))) };
+  if (!schemaValidator(doc)) {
+    return { diagnostics: (schemaValidator.errors ?? []).slice(0, 10).map((e) => at(e.instancePath, describe(e))) };
   }
   const ir = doc as Ir;
   const errors = consistency(ir).map(([path, message]) => at(path, message));

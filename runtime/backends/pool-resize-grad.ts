@@ -5,9 +5,10 @@
 //   of -inf, so windows whose maximum is <= 0 (common after batchnorm) lose their gradient.
 // - AvgPoolGrad: tfjs 4.22 (cpu and wasm) divides by the full window size in the gradient although the
 //   forward pass divides by the number of in-bounds cells, so padded windows get a wrong gradient.
-// - ResizeBilinearGrad on wasm returns a tensor with height and width swapped; ResizeNearestNeighborGrad
-//   on wasm is wrong, and on cpu it ignores halfPixelCenters. Both are replaced by the exact transpose
-//   of tfjs's forward sampling (the cpu backend's forward kernels, which wasm matches).
+// - ResizeBilinearGrad / ResizeNearestNeighborGrad: on cpu the bilinear one returns height and width
+//   swapped for non-square maps and the nearest one is wrong even for x2 upsampling; on both backends
+//   they ignore halfPixelCenters (the PyTorch-compatible sampling). They are replaced by the exact
+//   transpose of tfjs's forward sampling (the cpu backend's forward kernels, which wasm matches).
 import { backend_util, type KernelBackend, type TensorInfo } from "@tensorflow/tfjs-core";
 import { makeFloatOutput, readFloats } from "./kernel-util.js";
 

@@ -11,12 +11,15 @@
 // - depthwise conv (groups = channels): both backprop kernels missing: loops (depthwise-grad.ts).
 // - max / avg pool: MaxPoolGrad (wrong for windows with max <= 0) and AvgPoolGrad (wrong divisor for
 //   padded windows, also on cpu): replaced (pool-resize-grad.ts).
-// - upsample: ResizeBilinearGrad / ResizeNearestNeighborGrad wrong on wasm (and nearest ignores
-//   halfPixelCenters on cpu): replaced.
+// - upsample: ResizeBilinearGrad / ResizeNearestNeighborGrad ignore halfPixelCenters (both backends)
+//   and are plain wrong on cpu for non-square maps: replaced on both.
 // - relu (Step), leaky relu / prelu (Select, Greater), sigmoid, tanh, batchnorm (FusedBatchNorm grad
 //   = Mul/Sub/Sum/Rsqrt/Tile), mean / global average pool, add, mul with broadcasting (Sum over the
 //   broadcast axes), concat (SplitV/Slice), pad (Slice), matMul (BatchMatMul), losses (Sub, Square,
 //   Sum, TopK for selection only): composed of kernels wasm has; test/backends checks them end to end.
+// The union package registers tfjs's gradient configs (tfjs-core alone registers none) when it is first
+// evaluated; importing it here guarantees that happens before installConvGradient replaces Conv2D's.
+import "@tensorflow/tfjs";
 import {
   backend_util,
   engine,
@@ -99,26 +102,31 @@ function registerAvgPoolGrad(backendName: string): void {
     return avgPoolGradient(args.backend, dy, input.shape, poolInfo(input.shape, attrsOf<PoolAttrs>(args)));
   });
 }
-function registerResizeNearestGrad(backendName: string): void {
+function registerResizeGrads(backendName: string): void {
   putKernel("ResizeNearestNeighborGrad", backendName, (args: Args) => {
     const { dy, images } = args.inputs;
     const a = attrsOf<{ alignCorners: boolean; halfPixelCenters: boolean }>(args);
     return resizeNearestGradient(args.backend, dy, images, a);
+  });
+  putKernel("ResizeBilinearGrad", backendName, (args: Args) => {
+    const { dy, images } = args.inputs;
+    const a = attrsOf<{ alignCorners: boolean; halfPixelCenters: boolean }>(args);
+    return resizeBilinearGradient(args.backend, dy, images, a);
   });
 }
 
 /**
  * Registers posec's kernels for a backend (idempotent; call once the backend's package is loaded):
  * - every backend: the dilated conv backprops and the Conv2D gradient that uses them;
- * - cpu: the fixed AvgPoolGrad and ResizeNearestNeighborGrad;
- * - wasm: those, plus fast conv backprops, MaxPoolGrad, ResizeBilinearGrad and the depthwise backprops.
+ * - cpu: the fixed AvgPoolGrad, ResizeNearestNeighborGrad and ResizeBilinearGrad;
+ * - wasm: those, plus fast conv backprops, MaxPoolGrad and the depthwise backprops.
  */
 export function registerPosecKernels(backendName: string): void {
   registerConvKernels(backendName, { filter: DILATED_CONV_FILTER_GRAD, input: DILATED_CONV_INPUT_GRAD });
   installConvGradient();
   if (backendName === "cpu" || backendName === "wasm") {
     registerAvgPoolGrad(backendName);
-    registerResizeNearestGrad(backendName);
+    registerResizeGrads(backendName);
   }
   if (backendName === "wasm") registerWasmOnlyKernels(backendName);
 }
@@ -128,11 +136,6 @@ function registerWasmOnlyKernels(backendName: string): void {
   putKernel("MaxPoolGrad", backendName, (args: Args) => {
     const { dy, input } = args.inputs;
     return maxPoolGradient(args.backend, dy, input, poolInfo(input.shape, attrsOf<PoolAttrs>(args)));
-  });
-  putKernel("ResizeBilinearGrad", backendName, (args: Args) => {
-    const { dy, images } = args.inputs;
-    const a = attrsOf<{ alignCorners: boolean; halfPixelCenters: boolean }>(args);
-    return resizeBilinearGradient(args.backend, dy, images, a);
   });
   putKernel("DepthwiseConv2dNativeBackpropFilter", backendName, (args: Args) => {
     const a = attrsOf<ConvGradAttrs & { filterShape: number[] }>(args);

@@ -121,15 +121,32 @@ export function prefilter(src: RgbImage, m: Affine): { image: RgbImage; map: Aff
   return { image: { width: w, height: h, data: out }, map };
 }
 
+/**
+ * Copies a row-major raster with `channels` values per pixel into one with a 1-pixel border of `pad`, so
+ * that bilinear sampling anywhere in [-1, W] x [-1, H] reads four valid neighbours without bounds checks.
+ */
+function withBorder(data: ArrayLike<number>, w: number, h: number, channels: number, pad: number): Float32Array {
+  const pw = w + 2;
+  const out = new Float32Array(pw * (h + 2) * channels).fill(pad);
+  for (let y = 0; y < h; y++) {
+    const src = y * w * channels;
+    const dst = ((y + 1) * pw + 1) * channels;
+    for (let i = 0; i < w * channels; i++) out[dst + i] = data[src + i];
+  }
+  return out;
+}
+
 /** Bilinear warp of an RGB image into a cropW x cropH raster; pixels from outside the source get `pad`. */
 export function warpRgb(src: RgbImage, m: Affine, cropW: number, cropH: number, pad = 128): Uint8Array {
   const out = new Uint8Array(cropW * cropH * 3);
-  const inv = invertAffine(m);
-  const { width: W, height: H, data } = src;
+  const { a, b, c, d, tx, ty } = invertAffine(m);
+  const { width: W, height: H } = src;
+  const padded = withBorder(src.data, W, H, 3, pad);
+  const row = (W + 2) * 3;
   for (let qy = 0; qy < cropH; qy++) {
-    let px = inv.b * qy + inv.tx;
-    let py = inv.d * qy + inv.ty;
-    for (let qx = 0; qx < cropW; qx++, px += inv.a, py += inv.c) {
+    let px = b * qy + tx;
+    let py = d * qy + ty;
+    for (let qx = 0; qx < cropW; qx++, px += a, py += c) {
       const o = (qy * cropW + qx) * 3;
       const x0 = Math.floor(px);
       const y0 = Math.floor(py);
@@ -143,18 +160,12 @@ export function warpRgb(src: RgbImage, m: Affine, cropW: number, cropH: number, 
       const w10 = fx * (1 - fy);
       const w01 = (1 - fx) * fy;
       const w11 = fx * fy;
-      const inside = x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H;
-      for (let c = 0; c < 3; c++) {
-        let v: number;
-        if (inside) {
-          const i = (y0 * W + x0) * 3 + c;
-          v = w00 * data[i] + w10 * data[i + 3] + w01 * data[i + W * 3] + w11 * data[i + W * 3 + 3];
-        } else {
-          const at = (x: number, y: number) => (x >= 0 && y >= 0 && x < W && y < H ? data[(y * W + x) * 3 + c] : pad);
-          v = w00 * at(x0, y0) + w10 * at(x0 + 1, y0) + w01 * at(x0, y0 + 1) + w11 * at(x0 + 1, y0 + 1);
-        }
-        out[o + c] = Math.round(v);
-      }
+      const i = (y0 + 1) * row + (x0 + 1) * 3;
+      const j = i + row;
+      // values are >= 0, so floor(v + 0.5) is Math.round(v)
+      out[o] = (w00 * padded[i] + w10 * padded[i + 3] + w01 * padded[j] + w11 * padded[j + 3] + 0.5) | 0;
+      out[o + 1] = (w00 * padded[i + 1] + w10 * padded[i + 4] + w01 * padded[j + 1] + w11 * padded[j + 4] + 0.5) | 0;
+      out[o + 2] = (w00 * padded[i + 2] + w10 * padded[i + 5] + w01 * padded[j + 2] + w11 * padded[j + 5] + 0.5) | 0;
     }
   }
   return out;
@@ -166,19 +177,21 @@ export function warpRgb(src: RgbImage, m: Affine, cropW: number, cropH: number, 
  * 255 = keep): the padding is a legitimate "no person here" example.
  */
 export function warpIgnoreToWeight(ignore: Uint8Array, srcW: number, srcH: number, m: Affine, cropW: number, cropH: number): Float32Array {
-  const out = new Float32Array(cropW * cropH);
+  const out = new Float32Array(cropW * cropH).fill(1);
   const inv = invertAffine(m);
-  const at = (x: number, y: number) => (x >= 0 && y >= 0 && x < srcW && y < srcH ? ignore[y * srcW + x] : 0);
+  const padded = withBorder(ignore, srcW, srcH, 1, 0);
+  const row = srcW + 2;
   for (let qy = 0; qy < cropH; qy++) {
     let px = inv.b * qy + inv.tx;
     let py = inv.d * qy + inv.ty;
     for (let qx = 0; qx < cropW; qx++, px += inv.a, py += inv.c) {
       const x0 = Math.floor(px);
       const y0 = Math.floor(py);
+      if (x0 < -1 || y0 < -1 || x0 >= srcW || y0 >= srcH) continue;
       const fx = px - x0;
       const fy = py - y0;
-      const v =
-        (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1);
+      const i = (y0 + 1) * row + x0 + 1;
+      const v = (1 - fx) * (1 - fy) * padded[i] + fx * (1 - fy) * padded[i + 1] + (1 - fx) * fy * padded[i + row] + fx * fy * padded[i + row + 1];
       out[qy * cropW + qx] = 1 - v;
     }
   }

@@ -14,6 +14,9 @@ import type { BadSample, CocoDataset } from "./coco.js";
 import { localSource, workerSource, type SampleBuffers, type SampleSource } from "./pool.js";
 import type { SampleConfig } from "./sample.js";
 
+/** Errors that condemn one sample (its image or its annotations), which skipBad may skip. */
+const SAMPLE_ERROR_CODES = new Set(["PN5001", "PN5002", "PN5003"]);
+
 export interface Batch {
   /** global step, from 0 (or startStep) */
   step: number;
@@ -135,7 +138,7 @@ export function batches(o: BatchOptions): BatchStream {
       try {
         return { index, s: await source.load(index, seed) };
       } catch (e) {
-        if (!o.skipBad || !isPosecError(e)) throw e;
+        if (!o.skipBad || !isPosecError(e) || !SAMPLE_ERROR_CODES.has(e.code)) throw e;
         if (!knownBad.has(index)) {
           knownBad.add(index);
           const bad = { file: o.dataset.images[o.dataset.samples[index].image].path, reason: e.message };

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { KeypointsIR } from "../../compiler/ir/types.js";
 import { PosecError } from "../errors.js";
-import { cocoValidators, describeAjvErrors, pointerToPath } from "./coco-schema.js";
+import { cocoValidators, describeAjvErrors } from "./coco-schema.js";
 import { decodeRleString, type Rle } from "./rle.js";
 
 export type Region = { kind: "polygons"; polygons: number[][] } | { kind: "rle"; rle: Rle };
@@ -273,9 +273,4 @@ function selectSamples(images: CocoImage[], badImages: Set<number>, o: ReadCocoO
     });
   });
   return samples;
-}
-
-/** A readable name for an annotation entry in messages ("annotations[12]"). */
-export function annotationPath(index: number, pointer = ""): string {
-  return pointerToPath(`annotations[${index}]`, pointer);
 }

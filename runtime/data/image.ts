@@ -1,6 +1,14 @@
 // Image decoding (sharp, loaded lazily: the compiler commands never pay for it) into 8-bit RGB rasters.
 import { PosecError } from "../errors.js";
 
+type Sharp = (typeof import("sharp"))["default"];
+let sharpModule: Promise<Sharp> | null = null;
+/** sharp, imported once (a dynamic import per image is measurably slow under some module loaders) */
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
+}
+
 /** Row-major 8-bit RGB raster, pixel (x, y) at data[(y * width + x) * 3 + c]. */
 export interface RgbImage {
   width: number;
@@ -14,7 +22,7 @@ export interface RgbImage {
  * When `expected` is given, a different decoded size is an error (the annotations would not line up).
  */
 export async function decodeImage(path: string, expected?: { width: number; height: number }): Promise<RgbImage> {
-  const { default: sharp } = await import("sharp");
+  const sharp = await loadSharp();
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     out = await sharp(path, { failOn: "error" }).removeAlpha().toColourspace("srgb").raw().toBuffer({

@@ -33,6 +33,7 @@ export function workerSource(dataset: CocoDataset, config: SampleConfig, count: 
   const busy = new Array<number>(count).fill(0);
   let nextId = 0;
   let failure: Error | null = null;
+  let closing = false;
   const workers = Array.from({ length: count }, (_, w) => {
     const worker = new Worker(script, { workerData: init });
     worker.unref(); // re-referenced while requests are outstanding
@@ -44,9 +45,13 @@ export function workerSource(dataset: CocoDataset, config: SampleConfig, count: 
       if (r.ok) p.resolve({ image: r.image, heatmaps: r.heatmaps, pafs: r.pafs, mask: r.mask });
       else p.reject(r.code ? new PosecError(r.message, r.code) : new Error(r.message));
     });
-    worker.on("error", (e) => {
-      failure = new PosecError(`data worker failed: ${e.message}`, "PN5006", `worker script: ${String(script)}`);
+    const failAll = (why: string) => {
+      failure ??= new PosecError(`data worker failed: ${why}`, "PN5006", `worker script: ${String(script)}`);
       for (const [id, p] of pending) if (p.worker === w) (pending.delete(id), p.reject(failure));
+    };
+    worker.on("error", (e) => failAll(e.message));
+    worker.on("exit", (code) => {
+      if (!closing) failAll(`exited with code ${code}`);
     });
     return worker;
   });
@@ -64,6 +69,7 @@ export function workerSource(dataset: CocoDataset, config: SampleConfig, count: 
       });
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
       for (const p of pending.values()) p.reject(new PosecError("data workers were closed", "PN5006"));
       pending.clear();

@@ -106,12 +106,14 @@ export function buildSample(img: RgbImage, record: CocoImage, mainPerson: number
 /** pixel * scale + shift, in the network's channel order. */
 export function normalise(rgb: Uint8Array, input: InputSpec): Float32Array {
   const out = new Float32Array(rgb.length);
-  const { scale, shift } = input;
-  const bgr = input.channelOrder === "bgr";
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = v * input.scale + input.shift;
+  const r = input.channelOrder === "bgr" ? 2 : 0;
+  const b = 2 - r;
   for (let i = 0; i < rgb.length; i += 3) {
-    out[i] = (bgr ? rgb[i + 2] : rgb[i]) * scale + shift;
-    out[i + 1] = rgb[i + 1] * scale + shift;
-    out[i + 2] = (bgr ? rgb[i] : rgb[i + 2]) * scale + shift;
+    out[i + r] = lut[rgb[i]];
+    out[i + 1] = lut[rgb[i + 1]];
+    out[i + b] = lut[rgb[i + 2]];
   }
   return out;
 }

@@ -16,7 +16,7 @@ export interface CocoKeypointAnnotation {
   image_id: number;
   category_id: number;
   /** truthy = crowd region: ignored, and may absorb any number of detections */
-  iscrowd: number;
+  iscrowd: number | boolean;
   area: number;
   bbox: [number, number, number, number];
   num_keypoints: number;
@@ -78,7 +78,7 @@ const gtSchema = {
           id: integer,
           image_id: integer,
           category_id: integer,
-          iscrowd: finite,
+          iscrowd: { type: ["number", "boolean"] },
           area: finite,
           bbox: numberArray(4),
           num_keypoints: finite,

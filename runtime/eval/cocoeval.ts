@@ -292,7 +292,7 @@ export function evaluateKeypoints(
   for (const ann of gt.annotations) {
     if (!imageSet.has(ann.image_id) || !catSet.has(ann.category_id)) continue;
     const list = gts.get(key(ann.image_id, ann.category_id)) ?? [];
-    list.push({ ann, ignore: ann.num_keypoints === 0 || Boolean(ann.iscrowd), crowd: Math.trunc(ann.iscrowd) !== 0 });
+    list.push({ ann, ignore: ann.num_keypoints === 0 || Boolean(ann.iscrowd), crowd: Math.trunc(Number(ann.iscrowd)) !== 0 });
     gts.set(key(ann.image_id, ann.category_id), list);
   }
   const dts = new Map<Key, LoadedDetection[]>();

@@ -4,6 +4,7 @@ import { parseCocoGroundTruth, parseCocoResults, readJsonFile } from "./coco.js"
 import type { CocoGroundTruth, LoadedDetection } from "./coco.js";
 import { evaluateKeypoints, type KeypointEvaluation } from "./cocoeval.js";
 import { perJointStats, type PerJointReport } from "./perjoint.js";
+import { formatPerJointTable, formatSummaryTable } from "./report.js";
 
 export * from "./coco.js";
 export * from "./cocoeval.js";
@@ -34,4 +35,9 @@ export function evaluateKeypointFiles(gtPath: string, resultsPath: string): Keyp
   const gtJson = readJsonFile(gtPath, "ground truth");
   const resultsJson = readJsonFile(resultsPath, "results");
   return evaluateKeypointData(gtJson, resultsJson, gtPath, resultsPath);
+}
+
+/** The text `posec eval` prints: warnings, pycocotools' ten lines, the per-joint table. */
+export function formatKeypointEvalText(run: KeypointEvalRun): string {
+  return [...run.warnings.map((w) => `warning: ${w}`), formatSummaryTable(run.evaluation.stats), "", formatPerJointTable(run.perJoint)].join("\n");
 }

@@ -10,6 +10,7 @@
 //     matchedMeanKs = mean of ks_k over matched instances only (localisation, independent of detection)
 import type { CocoGroundTruth, LoadedDetection } from "./coco.js";
 import type { KeypointEvaluation } from "./cocoeval.js";
+import { PosecError } from "../errors.js";
 import { oksTerms } from "./oks.js";
 
 export const COCO17_KEYPOINT_NAMES = [
@@ -58,7 +59,12 @@ export function perJointStats(
 ): PerJointReport {
   const p = evaluation.params;
   const t = p.iouThrs.indexOf(oksThreshold);
-  if (t < 0) throw new Error(`per-joint statistics: ${oksThreshold} is not one of the evaluation's OKS thresholds`);
+  if (t < 0) {
+    throw new PosecError(
+      `per-joint statistics: OKS threshold ${oksThreshold} is not one of the evaluation's thresholds (${p.iouThrs.join(", ")})`,
+      "PN5107",
+    );
+  }
   const K = p.sigmas.length;
   const names = gt.categories[0]?.keypoints?.length === K ? gt.categories[0].keypoints : COCO17_KEYPOINT_NAMES;
   const gtById = new Map(gt.annotations.map((a) => [a.id, a]));

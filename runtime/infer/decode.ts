@@ -4,7 +4,7 @@ import type { KeypointsIR } from "../../compiler/ir/types.js";
 import { PosecError } from "../errors.js";
 import { assemblePeople, connectLimb, type GroupOptions, type LimbConnection } from "./group.js";
 import { ImageMaps, type ImageSize, type Interpolation, type NetworkOutput } from "./maps.js";
-import { findPeaks, type Peak } from "./peaks.js";
+import { findJointPeaks, type Peak } from "./peaks.js";
 
 export interface DecodeOptions extends GroupOptions {
   /** thre1: heatmap peak threshold */
@@ -79,11 +79,10 @@ export function upsampleMaps(
 /** Stage 2: candidates of every joint (the background channel is not looked at). */
 export function findAllPeaks(maps: ImageMaps, keypoints: KeypointsIR, options: Partial<DecodeOptions> = {}): Peak[][] {
   const o = resolveOptions(options);
-  const { width, height } = maps.image;
   const peaks: Peak[][] = [];
   let next = 0;
   keypoints.joints.forEach((_, j) => {
-    const list = findPeaks(maps.heatmap(j), width, height, { threshold: o.peakThreshold, sigma: o.peakSigma }, next);
+    const list = findJointPeaks(maps, j, { threshold: o.peakThreshold, sigma: o.peakSigma }, next);
     next += list.length;
     peaks.push(list);
   });

@@ -6,3 +6,4 @@ export * from "./group.js";
 export * from "./maps.js";
 export * from "./multiscale.js";
 export * from "./peaks.js";
+export * from "./report.js";

@@ -125,7 +125,8 @@ export function poseLoss(
   keypoints: KeypointSpec,
 ): PoseLossValue {
   checkShapes(stageOutputs, targets, loss);
-  return tf.tidy(() => {
+  // tidy keeps the tensors of the returned object and frees every intermediate.
+  const run = (): PoseLossValue => {
     const mined = new Set(loss.hardjoint?.stages ?? []);
     const perStage: StageLoss[] = [];
     let total: tf.Scalar = tf.scalar(0);
@@ -143,7 +144,8 @@ export function poseLoss(
       total = tf.add(total, tf.mul(weighted, loss.stageWeights[i])) as tf.Scalar;
     });
     return { total, perStage };
-  });
+  };
+  return tf.tidy(run as unknown as () => tf.TensorContainer) as unknown as PoseLossValue;
 }
 
 function checkShapes(stageOutputs: StageOutput[], targets: PoseTargets, loss: LossSpec): void {

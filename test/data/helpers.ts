@@ -135,3 +135,16 @@ export function cocoDoc(images: { id: number; file_name: string; width: number; 
 export function at(map: Float32Array, w: number, C: number, gx: number, gy: number, c: number): number {
   return map[(gy * w + gx) * C + c];
 }
+
+/**
+ * Bit-exact equality of two Float32Arrays with a readable failure (vitest's deep equality walks typed
+ * arrays element by element, which is slow for whole batches).
+ */
+export function expectSameFloats(actual: Float32Array, expected: Float32Array, what = "array"): void {
+  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
+  const b = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+  if (a.equals(b)) return;
+  let i = 0;
+  while (i < Math.min(actual.length, expected.length) && Object.is(actual[i], expected[i])) i++;
+  throw new Error(`${what} differs (lengths ${actual.length} / ${expected.length}; first at ${i}: ${actual[i]} vs ${expected[i]})`);
+}

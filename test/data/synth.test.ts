@@ -1,10 +1,11 @@
 // The synthetic dataset: byte-identical for a seed, readable by the COCO reader, consistent annotations.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCocoDataset } from "../../runtime/data/coco.js";
 import { decodeImage } from "../../runtime/data/image.js";
 import { synthesizeDataset } from "../../runtime/data/synth.js";
+import { openDataset } from "../../runtime/data/index.js";
 import { COCO18, TempDir } from "./helpers.js";
 
 let dir: TempDir;
@@ -108,6 +109,24 @@ describe("synthetic dataset", () => {
         expect(a.bbox).toEqual([x0, y0, x1 - x0 + 1, y1 - y0 + 1]);
       }
     }
+  });
+});
+
+describe("openDataset", () => {
+  it("generates a synthetic set once into synthDir and reuses it", async () => {
+    const data = { kind: "synth" as const, images: 3, size: 64, seed: 4 };
+    const synthDir = join(dir.path, "cache");
+    const first = await openDataset(data, COCO18, { synthDir });
+    const stamp = statSync(join(synthDir, "annotations.json")).mtimeMs;
+    const again = await openDataset(data, COCO18, { synthDir });
+    expect(statSync(join(synthDir, "annotations.json")).mtimeMs).toBe(stamp);
+    expect(again.samples).toEqual(first.samples);
+    expect(first.images).toHaveLength(3);
+  });
+
+  it("reads a COCO folder relative to baseDir", async () => {
+    const ds = await openDataset({ kind: "coco", root: "a", annotations: "annotations.json", images: "images" }, COCO18, { baseDir: dir.path, minArea: 0 });
+    expect(ds.images).toHaveLength(opts.images);
   });
 });
 

@@ -1,0 +1,28 @@
+// Helpers shared by the test suites: compiling specs from the repository with the real file host.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { compile, sourceLookup, type CompileResult } from "../compiler/compile.js";
+import { fileHost } from "../compiler/host.js";
+import { renderPlain, renderPretty } from "../compiler/render.js";
+
+export const REPO = join(import.meta.dirname, "..");
+export const STD = join(REPO, "models", "std");
+
+/** Compiles a spec given relative to the repository root (tests run with the root as cwd). */
+export function compileFile(path: string): CompileResult {
+  return compile(path, fileHost(STD));
+}
+
+export function renderAll(result: CompileResult): string {
+  const sources = sourceLookup(result.program);
+  return result.diagnostics.map((d) => `${renderPlain(d)}\n${renderPretty(d, sources)}`).join("\n\n") + "\n";
+}
+
+export function specsIn(dir: string): string[] {
+  return readdirSync(join(REPO, dir))
+    .filter((f) => f.endsWith(".posenet"))
+    .sort()
+    .map((f) => `${dir}/${f}`);
+}
+
+export const ZOO = specsIn("models");
