@@ -72,8 +72,12 @@ try {
     await loadSample(ds, 0, cfg, 0); // warm-up (sharp, JIT)
 
     let t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < SAMPLES; i++) await loadSample(ds, i % ds.samples.length, cfg, 1);
     const single = SAMPLES / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    // CPU time is less sensitive than wall time to other processes on a shared machine
+    const cpuMs = (cpu.user + cpu.system) / 1000 / SAMPLES;
     const main = await iterate(ds, cfg, 0, worker.script, 0);
     const threaded = await iterate(ds, cfg, WORKERS, worker.script, 0);
     // a consumer step as long as preparing one batch single-threaded
@@ -85,7 +89,7 @@ try {
     const consumerOnly = (Math.floor(SAMPLES / BATCH) * BATCH) / ((performance.now() - t0) / 1000);
 
     console.log(`\n${size}x${size} input, stride 8 (${ds.samples.length} samples in the set)`);
-    console.log(`  single-threaded, one sample at a time     ${single.toFixed(0).padStart(6)} samples/s`);
+    console.log(`  single-threaded, one sample at a time     ${single.toFixed(0).padStart(6)} samples/s  (${cpuMs.toFixed(2)} CPU ms/sample)`);
     console.log(`  iterator, main thread, prefetch 2         ${main.toFixed(0).padStart(6)} samples/s`);
     console.log(`  iterator, ${WORKERS} worker(s), prefetch 2        ${threaded.toFixed(0).padStart(6)} samples/s`);
     console.log(`  with a ${stepMs.toFixed(1)} ms/batch consumer (alone: ${consumerOnly.toFixed(0)} samples/s):`);

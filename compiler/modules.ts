@@ -57,6 +57,19 @@ export interface Program {
 
 const MAX_FILES = 256;
 
+// Parsing is pure, and the standard library is parsed for every spec: keep recent parses by text.
+const parseCache = new Map<string, ParsedFile>();
+function parseCached(path: string, text: string): ParsedFile {
+  const key = `${path}\u0000${text}`;
+  let parsed = parseCache.get(key);
+  if (!parsed) {
+    parsed = parseSource(path, text);
+    if (parseCache.size >= 64) parseCache.delete(parseCache.keys().next().value!);
+    parseCache.set(key, parsed);
+  }
+  return parsed;
+}
+
 export function loadProgram(rootPath: string, host: Host): Program {
   const modules = new Map<string, Module>();
   const diagnostics: Diagnostic[] = [];
@@ -81,7 +94,7 @@ export function loadProgram(rootPath: string, host: Host): Program {
       if (ref) diagnostics.push(diag("PN2008", ref.span, `cannot find \`${path}\``, { help: isStd(path) ? "the standard library has std/vgg, std/resnet and std/se" : undefined }));
       return undefined;
     }
-    const parsed = parseSource(path, text);
+    const parsed = parseCached(path, text);
     for (const e of parsed.errors) diagnostics.push(diag(e.kind === "invalid-character" ? "PN1001" : "PN1002", e.span, e.message));
     const module: Module = { path, parsed, imports: [], own: new Map(), visible: new Map() };
     modules.set(path, module);

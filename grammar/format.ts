@@ -96,20 +96,20 @@ class Printer {
    * One logical line: leading comments, the text (computed after them, since nested bodies consume
    * their own comments), and any comment at the end of its last line.
    */
-  line(node: { span: { line: number; endLine: number } }, indent: string, text: () => string, first: boolean): void {
+  line(node: { span: { line: number; endLine: number } }, indent: string, text: () => string, first: boolean, lineContinues = false): void {
     this.leading(node.span.line, indent);
     if (!first && this.blankBefore(node.span.line)) this.pushBlank();
     const parts = text().split("\n");
     this.out.push(indent + parts[0], ...parts.slice(1));
-    this.trailing(node.span.endLine);
+    if (!lineContinues) this.trailing(node.span.endLine);
   }
 
   /** Continues the previous line with `; next` (statements the source wrote on one line). */
-  private sameLine(node: { span: { line: number; endLine: number } }, text: () => string): void {
+  private sameLine(node: { span: { line: number; endLine: number } }, text: () => string, lineContinues: boolean): void {
     const parts = text().split("\n");
     this.out[this.out.length - 1] += "; " + parts[0];
     this.out.push(...parts.slice(1));
-    this.trailing(node.span.endLine);
+    if (!lineContinues) this.trailing(node.span.endLine);
   }
 
   /** `{ a; b }` if it was written on one line without comments, else one statement per line. */
@@ -118,7 +118,7 @@ class Printer {
     items: T[],
     indent: string,
     print: (item: T, indent: string) => string,
-    emit: (item: T, indent: string, first: boolean) => void,
+    emit: (item: T, indent: string, first: boolean, lineContinues: boolean) => void,
   ): string {
     if (items.length === 0) return "{}";
     if (span.line === span.endLine && !this.hasCommentsWithin(span.line, span.endLine)) {
@@ -129,10 +129,12 @@ class Printer {
     while (this.next < this.comments.length && this.comments[this.next].span.line === span.line) opener += "  " + this.comments[this.next++].text.trimEnd();
     const saved = this.out;
     this.out = [];
+    // Statements the source wrote on one line stay on one line; a comment ending that line follows the last.
+    const continues = (i: number) => i + 1 < items.length && items[i + 1].span.line === items[i].span.endLine;
     items.forEach((item, i) => {
       const prev = items[i - 1];
-      if (prev && prev.span.endLine === item.span.line && this.lastIsCode()) this.sameLine(item, () => print(item, indent + "  "));
-      else emit(item, indent + "  ", i === 0);
+      if (prev && prev.span.endLine === item.span.line && this.lastIsCode()) this.sameLine(item, () => print(item, indent + "  "), continues(i));
+      else emit(item, indent + "  ", i === 0, continues(i));
     });
     this.leading(span.endLine, indent + "  ");
     const inner = this.out;
@@ -161,18 +163,18 @@ class Printer {
   }
 
   block(b: Body, indent: string): string {
-    return this.body(b.span, b.stmts, indent, (s, ind) => this.stmt(s, ind), (s, ind, first) => this.line(s, ind, () => this.stmt(s, ind), first));
+    return this.body(b.span, b.stmts, indent, (s, ind) => this.stmt(s, ind), (s, ind, first, cont) => this.line(s, ind, () => this.stmt(s, ind), first, cont));
   }
 
   settings(span: { line: number; endLine: number }, items: Setting[], indent: string): string {
     const text = (s: Setting) => `${s.name.name}${formatArgs(s.args)}`;
-    return this.body(span, items, indent, text, (s, ind, first) => this.line(s, ind, () => text(s), first));
+    return this.body(span, items, indent, text, (s, ind, first, cont) => this.line(s, ind, () => text(s), first, cont));
   }
 
   stageBodies(sb: StageBodies, indent: string): string {
     if (sb.kind === "EachBranch") return `each branch ${this.block(sb.body, indent)}`;
     const items = sb.branches.map((b) => ({ ...b, span: { line: b.name.span.line, endLine: b.body.span.endLine } }));
-    return this.body(sb.span, items, indent, (b, ind) => `${b.name.name} ${this.block(b.body, ind)}`, (b, ind, first) => this.line(b, ind, () => `${b.name.name} ${this.block(b.body, ind)}`, first));
+    return this.body(sb.span, items, indent, (b, ind) => `${b.name.name} ${this.block(b.body, ind)}`, (b, ind, first, cont) => this.line(b, ind, () => `${b.name.name} ${this.block(b.body, ind)}`, first, cont));
   }
 
   decl(d: Decl): string {
@@ -198,7 +200,7 @@ class Printer {
           .filter((x): x is { which: string; sb: StageBodies } => !!x)
           .map((x) => ({ ...x, span: { line: x.sb.span.line, endLine: x.sb.span.endLine } }));
         const text = (x: { which: string; sb: StageBodies }, ind: string) => `${x.which} ${this.stageBodies(x.sb, ind)}`;
-        return `stages ${d.count?.value ?? 1}${formatArgs(d.args)} ${this.body(d.span, items, "", text, (x, ind, first) => this.line(x, ind, () => text(x, ind), first))}`;
+        return `stages ${d.count?.value ?? 1}${formatArgs(d.args)} ${this.body(d.span, items, "", text, (x, ind, first, cont) => this.line(x, ind, () => text(x, ind), first, cont))}`;
       }
       case "Loss":
         return `loss ${this.settings(d.span, d.settings, "")}`;

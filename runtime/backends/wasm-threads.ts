@@ -63,8 +63,9 @@ interface WasmInstantiated {
   instance: unknown;
   module: unknown;
 }
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<WasmInstantiated> } })
-  .WebAssembly;
+const WebAssemblyApi = (
+  globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<WasmInstantiated> } }
+).WebAssembly;
 
 interface WasmModule {
   cwrap: (name: string, ret: string | null, args: string[]) => (...a: number[]) => number;
@@ -180,7 +181,9 @@ function packagePaths() {
 function checkPinnedInternals(wasmPkg: WasmPackage): void {
   const { version } = packagePaths();
   const fail = (what: string) => {
-    throw new WasmThreadsUnavailable(`${what} (posec's threaded loader is written against tfjs-backend-wasm ${PINNED_WASM_VERSION})`);
+    throw new WasmThreadsUnavailable(
+      `${what} (posec's threaded loader is written against tfjs-backend-wasm ${PINNED_WASM_VERSION})`,
+    );
   };
   if (version !== PINNED_WASM_VERSION) fail(`tfjs-backend-wasm is ${version}`);
   const pkg = wasmPkg as unknown as Record<string, unknown>;
@@ -192,12 +195,18 @@ function checkPinnedInternals(wasmPkg: WasmPackage): void {
 async function createThreadedBackend(wasmPkg: WasmPackage, threads: number, timeoutMs: number): Promise<unknown> {
   const paths = packagePaths();
   const fail = (what: string): never => {
-    throw new WasmThreadsUnavailable(`${what} (tfjs-backend-wasm ${paths.version} internals differ from ${PINNED_WASM_VERSION})`);
+    throw new WasmThreadsUnavailable(
+      `${what} (tfjs-backend-wasm ${paths.version} internals differ from ${PINNED_WASM_VERSION})`,
+    );
   };
   const factory: unknown = paths.require(paths.factory);
   if (typeof factory !== "function") fail(`${paths.factory} does not export the emscripten factory`);
   const workerSource: unknown = (paths.require(paths.worker) as { wasmWorkerContents?: unknown }).wasmWorkerContents;
-  if (typeof workerSource !== "string" || !workerSource.includes("urlOrBlob") || !workerSource.includes("importScripts")) {
+  if (
+    typeof workerSource !== "string" ||
+    !workerSource.includes("urlOrBlob") ||
+    !workerSource.includes("importScripts")
+  ) {
     fail(`${paths.worker} no longer holds the pthread worker source as wasmWorkerContents`);
   }
   // The source is a template literal whose "\n" escapes became real newlines inside string literals.
@@ -258,7 +267,10 @@ async function createThreadedBackend(wasmPkg: WasmPackage, threads: number, time
 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WasmThreadsUnavailable(`the worker pool did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new WasmThreadsUnavailable(`the worker pool did not start within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   });
   let module: WasmModule;
   try {
@@ -298,12 +310,20 @@ function guardHeap(module: WasmModule): void {
   const marked = module as WasmModule & { __posecGuarded?: boolean };
   if (marked.__posecGuarded) return;
   marked.__posecGuarded = true;
-  const malloc = module._malloc;
-  module._malloc = (bytes: number) => {
+  // emscripten's _malloc is a stub that replaces Module._malloc with the raw export on its first call,
+  // so the guard is an accessor: the stub's assignment only swaps the function behind it.
+  let malloc = module._malloc;
+  const guarded = (bytes: number) => {
     const ptr = bytes >= WASM_HEAP_MAX ? 0 : malloc(bytes);
     if (ptr === 0 && bytes > 0) throw wasmHeapError(bytes, module.HEAPU8.byteLength);
     return ptr;
   };
+  Object.defineProperty(module, "_malloc", {
+    configurable: true,
+    enumerable: true,
+    get: () => guarded,
+    set: (f: (bytes: number) => number) => (malloc = f),
+  });
 }
 
 export function wasmHeapError(bytes: number, heapBytes: number): PosecError {
@@ -313,4 +333,17 @@ export function wasmHeapError(bytes: number, heapBytes: number): PosecError {
     "PN5202",
     "use a smaller batch size or input size, or the tensorflow backend (@tensorflow/tfjs-node)",
   );
+}
+
+/**
+ * For a trainer's catch block: an error thrown by a wasm kernel that means the heap is exhausted
+ * (emscripten aborts with "OOM", XNNPACK fails to allocate and the kernel then reads out of bounds)
+ * becomes the same clear PosecError; anything else gives null.
+ */
+export function asWasmMemoryError(e: unknown, heapBytes = 0): PosecError | null {
+  if (e instanceof PosecError) return e.code === "PN5202" ? e : null;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!/Aborted\(OOM\)|out of memory|Cannot enlarge memory|memory access out of bounds/i.test(msg)) return null;
+  const err = wasmHeapError(0, heapBytes);
+  return new PosecError(`the wasm backend ran out of memory (${msg.split("\n")[0]})`, err.code, err.hint);
 }

@@ -92,7 +92,11 @@ export function readCocoDataset(
     throw new PosecError(`${imagesDir}: image folder not found (annotations: ${file})`, "PN5002");
   }
 
-  const doc = json as { images: Record<string, unknown>[]; annotations: Record<string, unknown>[]; categories?: unknown[] };
+  const doc = json as {
+    images: Record<string, unknown>[];
+    annotations: Record<string, unknown>[];
+    categories?: unknown[];
+  };
   const names = keypointNamesOf(doc, schema);
   const K = names.length;
   for (const j of schema.joints) {
@@ -114,8 +118,12 @@ export function readCocoDataset(
   const images: CocoImage[] = [];
   const byId = new Map<number, number>();
   const badImages = new Set<number>();
+  const invalidImageIds = new Set<unknown>(); // their annotations are dropped with them, not reported again
   doc.images.forEach((raw, i) => {
-    if (!v.image(raw)) return bad(file, describeAjvErrors(`images[${i}]`, v.image.errors));
+    if (!v.image(raw)) {
+      invalidImageIds.add(raw?.id);
+      return bad(file, describeAjvErrors(`images[${i}]`, v.image.errors));
+    }
     const id = raw.id as number;
     if (byId.has(id)) fail(`images[${i}].id ${id} is used twice`);
     const img: CocoImage = {
@@ -144,7 +152,10 @@ export function readCocoDataset(
       bad(file, reason);
     };
     if (!v.annotation(raw)) return markBad(describeAjvErrors(where, v.annotation.errors));
-    if (imageIndex === undefined) return markBad(`${where}.image_id ${raw.image_id} names no image`);
+    if (imageIndex === undefined) {
+      if (invalidImageIds.has(raw.image_id)) return;
+      return markBad(`${where}.image_id ${raw.image_id} names no image`);
+    }
     const img = images[imageIndex];
     const crowd = raw.iscrowd === 1 || raw.iscrowd === true;
     const kps = raw.keypoints as number[] | undefined;
@@ -194,8 +205,7 @@ export function readCocoDataset(
 function keypointNamesOf(doc: { categories?: unknown[] }, schema: KeypointsIR): string[] {
   if (schema.dataset) return schema.dataset.keypoints;
   const cat = (doc.categories ?? []).find((c) => Array.isArray((c as { keypoints?: unknown }).keypoints)) as
-    | { keypoints: string[] }
-    | undefined;
+    { keypoints: string[] } | undefined;
   if (cat) return cat.keypoints.map(String);
   const n = Math.max(0, ...schema.joints.flatMap((j) => j.from)) + 1;
   return Array.from({ length: n }, (_, i) => `keypoint${i}`);

@@ -6,7 +6,15 @@ import { readCocoDataset, type CocoDataset, type ReadCocoOptions } from "./coco.
 import { SYNTH_VERSION, synthPaths, synthesizeDataset } from "./synth.js";
 
 export { batches, epochOrder, epochAugmentSeed, type Batch, type BatchOptions, type BatchStream } from "./batches.js";
-export { readCocoDataset, type CocoDataset, type CocoImage, type CocoPerson, type BadSample, type ReadCocoOptions, type SampleRef } from "./coco.js";
+export {
+  readCocoDataset,
+  type CocoDataset,
+  type CocoImage,
+  type CocoPerson,
+  type BadSample,
+  type ReadCocoOptions,
+  type SampleRef,
+} from "./coco.js";
 export { sampleConfigFromIr, DEFAULT_TARGET_CHOICES, type DataIrParts, type SampleConfigOverrides } from "./config.js";
 export { buildSample, loadSample, type SampleConfig, type TrainingSample, type InputSpec } from "./sample.js";
 export { synthesizeDataset, synthPaths, type SynthOptions, type SynthResult } from "./synth.js";
@@ -16,7 +24,7 @@ export type { AugmentOptions } from "./augment.js";
 export interface OpenDatasetOptions extends ReadCocoOptions {
   /** directory that COCO paths (root) are relative to; default the working directory */
   baseDir?: string;
-  /** where a synthetic set is written (reused when it already holds the same set); default .posec/synth-<seed>-<images>-<size> */
+  /** where a synthetic set is written (reused when it already holds the same set); default .posec-cache/synth-<seed>-<images>-<size> (git-ignored) */
   synthDir?: string;
   onSynthProgress?: (done: number, total: number) => void;
 }
@@ -32,10 +40,16 @@ export async function openDataset(data: DataIR, schema: KeypointsIR, o: OpenData
     const root = resolve(base, data.root);
     return readCocoDataset(resolve(root, data.annotations), resolve(root, data.images), schema, o);
   }
-  const dir = resolve(base, o.synthDir ?? join(".posec", `synth-${data.seed}-${data.images}-${data.size}`));
+  const dir = resolve(base, o.synthDir ?? join(".posec-cache", `synth-${data.seed}-${data.images}-${data.size}`));
   const { annotationsFile, imagesDir } = synthPaths(dir);
   if (!sameSynthSet(annotationsFile, data)) {
-    await synthesizeDataset({ outDir: dir, images: data.images, size: data.size, seed: data.seed, onProgress: o.onSynthProgress });
+    await synthesizeDataset({
+      outDir: dir,
+      images: data.images,
+      size: data.size,
+      seed: data.seed,
+      onProgress: o.onSynthProgress,
+    });
   }
   return readCocoDataset(annotationsFile, imagesDir, schema, { ...o, minArea: o.minArea ?? (0.05 * data.size) ** 2 });
 }

@@ -20,14 +20,45 @@ import { fillPolygon, maskBbox, maskToRle, rleArea } from "./rle.js";
 export const SYNTH_VERSION = 1;
 
 const COCO17_NAMES = [
-  "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
-  "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+  "nose",
+  "left_eye",
+  "right_eye",
+  "left_ear",
+  "right_ear",
+  "left_shoulder",
+  "right_shoulder",
+  "left_elbow",
+  "right_elbow",
+  "left_wrist",
+  "right_wrist",
+  "left_hip",
+  "right_hip",
+  "left_knee",
+  "right_knee",
+  "left_ankle",
   "right_ankle",
 ];
 /** COCO's person skeleton (1-based keypoint pairs), as in person_keypoints_*.json */
 const COCO_SKELETON = [
-  [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11],
-  [2, 3], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7],
+  [16, 14],
+  [14, 12],
+  [17, 15],
+  [15, 13],
+  [12, 13],
+  [6, 12],
+  [7, 13],
+  [6, 7],
+  [6, 8],
+  [7, 9],
+  [8, 10],
+  [9, 11],
+  [2, 3],
+  [1, 2],
+  [1, 3],
+  [2, 4],
+  [3, 5],
+  [4, 6],
+  [5, 7],
 ];
 
 export interface SynthOptions {
@@ -63,8 +94,10 @@ interface CocoAnnotation {
 }
 
 export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
-  if (!(Number.isInteger(o.images) && o.images >= 1)) throw new PosecError(`synth: images must be a positive integer, got ${o.images}`, "PN5005");
-  if (!(Number.isInteger(o.size) && o.size >= 32)) throw new PosecError(`synth: size must be an integer >= 32, got ${o.size}`, "PN5005");
+  if (!(Number.isInteger(o.images) && o.images >= 1))
+    throw new PosecError(`synth: images must be a positive integer, got ${o.images}`, "PN5005");
+  if (!(Number.isInteger(o.size) && o.size >= 32))
+    throw new PosecError(`synth: size must be an integer >= 32, got ${o.size}`, "PN5005");
   const { annotationsFile, imagesDir } = synthPaths(o.outDir);
   const images: { id: number; file_name: string; width: number; height: number }[] = [];
   const annotations: CocoAnnotation[] = [];
@@ -87,7 +120,13 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
   }
   await Promise.all(writes);
   const doc = {
-    info: { description: "posec synthetic figures", version: SYNTH_VERSION, images: o.images, size: o.size, seed: o.seed },
+    info: {
+      description: "posec synthetic figures",
+      version: SYNTH_VERSION,
+      images: o.images,
+      size: o.size,
+      seed: o.seed,
+    },
     images,
     annotations,
     categories: [{ id: 1, name: "person", supercategory: "person", keypoints: COCO17_NAMES, skeleton: COCO_SKELETON }],
@@ -112,14 +151,26 @@ export function synthImage(rng: Rng, size: number): { canvas: Canvas; anns: Draf
     const count = rng.int(6, 14);
     for (let k = 0; k < count; k++) {
       const h = rng.uniform(0.1, 0.18) * size;
-      const f = randomFigure(rng, { height: h, x: cx + rng.uniform(-spread, spread), y: cy + rng.uniform(-spread, spread) * 0.5 });
+      const f = randomFigure(rng, {
+        height: h,
+        x: cx + rng.uniform(-spread, spread),
+        y: cy + rng.uniform(-spread, spread) * 0.5,
+      });
       drawFigure(canvas, f);
       fillPolygon(clipToRect(figureOutline(f), size, size).flat(), size, size, crowd);
     }
     const rle = maskToRle(crowd, size, size);
     const area = rleArea(rle.counts);
     if (area > 0) {
-      anns.push({ category_id: 1, iscrowd: 1, keypoints: zeros(), num_keypoints: 0, area, bbox: maskBbox(crowd, size, size), segmentation: { counts: rle.counts, size: [size, size] } });
+      anns.push({
+        category_id: 1,
+        iscrowd: 1,
+        keypoints: zeros(),
+        num_keypoints: 0,
+        area,
+        bbox: maskBbox(crowd, size, size),
+        segmentation: { counts: rle.counts, size: [size, size] },
+      });
     }
   }
 
@@ -156,7 +207,14 @@ export function synthImage(rng: Rng, size: number): { canvas: Canvas; anns: Draf
       labelled++;
     }
     const outline = outlineAnnotation(f, size);
-    if (outline) anns.push({ category_id: 1, iscrowd: 0, keypoints: labelled ? keypoints : zeros(), num_keypoints: labelled, ...outline });
+    if (outline)
+      anns.push({
+        category_id: 1,
+        iscrowd: 0,
+        keypoints: labelled ? keypoints : zeros(),
+        num_keypoints: labelled,
+        ...outline,
+      });
   });
   return { canvas, anns };
 }
@@ -200,7 +258,11 @@ function background(rng: Rng, size: number): Canvas {
       const noise = rng.uniform(-12, 12);
       for (let c = 0; c < 3; c++) {
         const at = (xx: number, yy: number) => grid[(yy * (g + 1) + xx) * 3 + c];
-        const v = (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1);
+        const v =
+          (1 - fx) * (1 - fy) * at(x0, y0) +
+          fx * (1 - fy) * at(x0 + 1, y0) +
+          (1 - fx) * fy * at(x0, y0 + 1) +
+          fx * fy * at(x0 + 1, y0 + 1);
         d[(y * size + x) * 3 + c] = v + noise;
       }
     }

@@ -107,7 +107,7 @@ const resultsSchema = {
 let validators: { gt: ValidateFunction; results: ValidateFunction } | null = null;
 function getValidators() {
   if (!validators) {
-    const ajv = new Ajv({ allErrors: false, strict: true });
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
     validators = { gt: ajv.compile(gtSchema), results: ajv.compile(resultsSchema) };
   }
   return validators;
@@ -146,7 +146,8 @@ function describeAjvError(err: ErrorObject, data: unknown, topLevelArray: string
     case "minItems":
     case "maxItems":
       what = `${field} must have exactly ${(err.params as { limit: number }).limit} entries`;
-      if (rest[rest.length - 1] === "keypoints") what += ` ([x, y, v] for each of the ${COCO_NUM_KEYPOINTS} COCO keypoints)`;
+      if (rest[rest.length - 1] === "keypoints")
+        what += ` (three numbers for each of the ${COCO_NUM_KEYPOINTS} COCO keypoints)`;
       break;
     case "type":
       what = `${field || "value"} must be ${(err.params as { type: string }).type === "integer" ? "an integer" : `of type ${(err.params as { type: string }).type}`}`;
@@ -219,7 +220,10 @@ export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTrut
     );
   }
   if (!v(data)) {
-    throw new PosecError(`${file}: malformed keypoint results: ${describeAjvError(v.errors![0], data, "results")}`, "PN5105");
+    throw new PosecError(
+      `${file}: malformed keypoint results: ${describeAjvError(v.errors![0], data, "results")}`,
+      "PN5105",
+    );
   }
   const results = data as CocoKeypointResult[];
   const warnings: string[] = [];
@@ -265,12 +269,21 @@ export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTrut
       }
       area = (x1 - x0) * (y1 - y0);
     }
-    return { id: i + 1, image_id: r.image_id, category_id: r.category_id, keypoints: r.keypoints, score: r.score, area };
+    return {
+      id: i + 1,
+      image_id: r.image_id,
+      category_id: r.category_id,
+      keypoints: r.keypoints,
+      score: r.score,
+      area,
+    };
   });
   const catIds = new Set(gt.categories.map((c) => c.id));
   const foreign = detections.filter((d) => !catIds.has(d.category_id)).length;
   if (foreign > 0) {
-    warnings.push(`${file}: ${foreign} result(s) have a category_id that is not in the ground truth; they are not evaluated`);
+    warnings.push(
+      `${file}: ${foreign} result(s) have a category_id that is not in the ground truth; they are not evaluated`,
+    );
   }
   return { detections, warnings };
 }

@@ -232,12 +232,7 @@ function accumulate(evalImgs: (ImageEval | null)[], nImages: number, K: number, 
   return { precision, recall };
 }
 
-function summarize(
-  precision: Float64Array,
-  recall: Float64Array,
-  K: number,
-  p: KeypointEvalParams,
-): KeypointStats {
+function summarize(precision: Float64Array, recall: Float64Array, K: number, p: KeypointEvalParams): KeypointStats {
   const R = p.recThrs.length;
   const A = p.areaRanges.length;
   const one = (ap: boolean, iouThr: number | null, areaLabel: string): number => {
@@ -292,7 +287,11 @@ export function evaluateKeypoints(
   for (const ann of gt.annotations) {
     if (!imageSet.has(ann.image_id) || !catSet.has(ann.category_id)) continue;
     const list = gts.get(key(ann.image_id, ann.category_id)) ?? [];
-    list.push({ ann, ignore: ann.num_keypoints === 0 || Boolean(ann.iscrowd), crowd: Math.trunc(Number(ann.iscrowd)) !== 0 });
+    list.push({
+      ann,
+      ignore: ann.num_keypoints === 0 || Boolean(ann.iscrowd),
+      crowd: Math.trunc(Number(ann.iscrowd)) !== 0,
+    });
     gts.set(key(ann.image_id, ann.category_id), list);
   }
   const dts = new Map<Key, LoadedDetection[]>();
@@ -309,7 +308,10 @@ export function evaluateKeypoints(
     for (const categoryId of categoryIds) {
       const g = gts.get(key(imageId, categoryId)) ?? [];
       const d = topDetections(dts.get(key(imageId, categoryId)) ?? [], p.maxDets);
-      const m = g.length === 0 || d.length === 0 ? [] : d.map((det) => g.map((gg) => computeOks(det.keypoints, gg.ann, p.sigmas)));
+      const m =
+        g.length === 0 || d.length === 0
+          ? []
+          : d.map((det) => g.map((gg) => computeOks(det.keypoints, gg.ann, p.sigmas)));
       oksByKey.set(key(imageId, categoryId), m);
       if (g.length || d.length) {
         oks.push({ imageId, categoryId, dtIds: d.map((x) => x.id), gtIds: g.map((x) => x.ann.id), oks: m });
@@ -322,7 +324,9 @@ export function evaluateKeypoints(
     for (const areaRange of p.areaRanges) {
       for (const imageId of imageIds) {
         const k = key(imageId, categoryId);
-        evalImgs.push(evaluateImage(imageId, categoryId, gts.get(k) ?? [], dts.get(k) ?? [], oksByKey.get(k)!, areaRange, p));
+        evalImgs.push(
+          evaluateImage(imageId, categoryId, gts.get(k) ?? [], dts.get(k) ?? [], oksByKey.get(k)!, areaRange, p),
+        );
       }
     }
   }

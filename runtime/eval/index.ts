@@ -22,7 +22,12 @@ export interface KeypointEvalRun {
 }
 
 /** Ground truth + results in memory (e.g. straight from `posec infer`) -> numbers. */
-export function evaluateKeypointData(gtJson: unknown, resultsJson: unknown, gtName: string, resultsName: string): KeypointEvalRun {
+export function evaluateKeypointData(
+  gtJson: unknown,
+  resultsJson: unknown,
+  gtName: string,
+  resultsName: string,
+): KeypointEvalRun {
   const groundTruth = parseCocoGroundTruth(gtJson, gtName);
   const { detections, warnings } = parseCocoResults(resultsJson, resultsName, groundTruth);
   const evaluation = evaluateKeypoints(groundTruth, detections);
@@ -39,5 +44,10 @@ export function evaluateKeypointFiles(gtPath: string, resultsPath: string): Keyp
 
 /** The text `posec eval` prints: warnings, pycocotools' ten lines, the per-joint table. */
 export function formatKeypointEvalText(run: KeypointEvalRun): string {
-  return [...run.warnings.map((w) => `warning: ${w}`), formatSummaryTable(run.evaluation.stats), "", formatPerJointTable(run.perJoint)].join("\n");
+  return [
+    ...run.warnings.map((w) => `warning: ${w}`),
+    formatSummaryTable(run.evaluation.stats),
+    "",
+    formatPerJointTable(run.perJoint),
+  ].join("\n");
 }

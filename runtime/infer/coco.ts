@@ -13,7 +13,12 @@ import type { Person } from "./decode.js";
  * The third number is the heatmap peak value. `score` is the person score of CMU's grouping: the sum of part
  * and limb scores (so people with more confident parts rank first), as CMU's COCO evaluation code uses it.
  */
-export function toCocoResults(people: readonly Person[], keypoints: KeypointsIR, imageId: number, categoryId = 1): CocoKeypointResult[] {
+export function toCocoResults(
+  people: readonly Person[],
+  keypoints: KeypointsIR,
+  imageId: number,
+  categoryId = 1,
+): CocoKeypointResult[] {
   const dataset = keypoints.dataset;
   if (!dataset) {
     throw new PosecError(

@@ -52,7 +52,8 @@ export interface DecodeResult {
 
 function resolveOptions(options: Partial<DecodeOptions>): DecodeOptions {
   const o = { ...CMU_DECODE_DEFAULTS, ...options };
-  if (!(o.pafSamples >= 2)) throw new PosecError(`decode: pafSamples must be at least 2 (got ${o.pafSamples})`, "PN5202");
+  if (!(o.pafSamples >= 2))
+    throw new PosecError(`decode: pafSamples must be at least 2 (got ${o.pafSamples})`, "PN5202");
   if (!(o.peakSigma > 0)) throw new PosecError(`decode: peakSigma must be positive (got ${o.peakSigma})`, "PN5202");
   return o;
 }
@@ -97,15 +98,15 @@ export function groupPeople(
   options: Partial<DecodeOptions> = {},
 ): { people: Person[]; connections: LimbConnection[][] } {
   const o = resolveOptions(options);
-  const connections = keypoints.limbs.map((l, k) => connectLimb(maps, k, peaks[l.from], peaks[l.to], maps.image.height, o));
-  const grouped = assemblePeople(keypoints, peaks, connections, o);
-  const people = grouped.map(
-    (g): Person => ({
-      joints: g.parts.map((i, j) => (i < 0 ? null : { x: peaks[j][i].x, y: peaks[j][i].y, score: peaks[j][i].score })),
-      score: g.score,
-      partCount: g.count,
-    }),
+  const connections = keypoints.limbs.map((l, k) =>
+    connectLimb(maps, k, peaks[l.from], peaks[l.to], maps.image.height, o),
   );
+  const grouped = assemblePeople(keypoints, peaks, connections, o);
+  const people = grouped.map((g): Person => ({
+    joints: g.parts.map((i, j) => (i < 0 ? null : { x: peaks[j][i].x, y: peaks[j][i].y, score: peaks[j][i].score })),
+    score: g.score,
+    partCount: g.count,
+  }));
   return { people, connections };
 }
 

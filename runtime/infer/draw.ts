@@ -12,7 +12,12 @@ export interface DrawOptions {
   limbAlpha: number;
 }
 
-export function drawPeople(canvas: Canvas, people: readonly Person[], keypoints: KeypointsIR, options: Partial<DrawOptions> = {}): void {
+export function drawPeople(
+  canvas: Canvas,
+  people: readonly Person[],
+  keypoints: KeypointsIR,
+  options: Partial<DrawOptions> = {},
+): void {
   const scale = Math.max(1, Math.min(canvas.width, canvas.height) / 368);
   const o: DrawOptions = { limbWidth: 4 * scale, jointRadius: 3 * scale, limbAlpha: 0.7, ...options };
   const L = keypoints.limbs.length;

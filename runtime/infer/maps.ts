@@ -99,11 +99,16 @@ export function gridToImage(g: number, scale: number, offset: number, stride: nu
 
 function checkOutput(o: NetworkOutput, heatmapChannels: number, pafChannels: number): void {
   const problems: string[] = [];
-  if (o.heatmapChannels !== heatmapChannels) problems.push(`${o.heatmapChannels} heatmap channels, the keypoint schema has ${heatmapChannels}`);
-  if (o.pafChannels !== pafChannels) problems.push(`${o.pafChannels} PAF channels, the keypoint schema has ${pafChannels}`);
-  if (o.heatmaps.length !== o.height * o.width * o.heatmapChannels) problems.push(`heatmaps hold ${o.heatmaps.length} values, not ${o.height}x${o.width}x${o.heatmapChannels}`);
-  if (o.pafs.length !== o.height * o.width * o.pafChannels) problems.push(`pafs hold ${o.pafs.length} values, not ${o.height}x${o.width}x${o.pafChannels}`);
-  if (problems.length) throw new PosecError(`network output does not fit the keypoint schema: ${problems.join("; ")}`, "PN5201");
+  if (o.heatmapChannels !== heatmapChannels)
+    problems.push(`${o.heatmapChannels} heatmap channels, the keypoint schema has ${heatmapChannels}`);
+  if (o.pafChannels !== pafChannels)
+    problems.push(`${o.pafChannels} PAF channels, the keypoint schema has ${pafChannels}`);
+  if (o.heatmaps.length !== o.height * o.width * o.heatmapChannels)
+    problems.push(`heatmaps hold ${o.heatmaps.length} values, not ${o.height}x${o.width}x${o.heatmapChannels}`);
+  if (o.pafs.length !== o.height * o.width * o.pafChannels)
+    problems.push(`pafs hold ${o.pafs.length} values, not ${o.height}x${o.width}x${o.pafChannels}`);
+  if (problems.length)
+    throw new PosecError(`network output does not fit the keypoint schema: ${problems.join("; ")}`, "PN5201");
 }
 
 /** An inclusive pixel rectangle. */
@@ -187,10 +192,18 @@ export class ImageMaps {
     this.outputs.forEach((o, s) => {
       const limit = threshold / this.gain;
       const active = new Uint8Array(o.width * o.height);
-      for (let i = 0; i < active.length; i++) active[i] = Math.abs(o.heatmaps[i * o.heatmapChannels + c]) > limit ? 1 : 0;
+      for (let i = 0; i < active.length; i++)
+        active[i] = Math.abs(o.heatmaps[i * o.heatmapChannels + c]) > limit ? 1 : 0;
       const p = o.placement;
       // pixel x touches cell g when g - 2 <= grid(x) < g + 2 (border cells also serve everything beyond)
-      const pixelRange = (g0: number, g1: number, n: number, scale: number, offset: number, size: number): [number, number] => {
+      const pixelRange = (
+        g0: number,
+        g1: number,
+        n: number,
+        scale: number,
+        offset: number,
+        size: number,
+      ): [number, number] => {
         const lo = g0 === 0 ? 0 : Math.ceil(gridToImage(g0 - 2, scale, offset, o.stride)) - 1;
         const hi = g1 === n - 1 ? size - 1 : Math.floor(gridToImage(g1 + 2, scale, offset, o.stride)) + 1;
         return [Math.max(0, lo), Math.min(size - 1, hi)];
@@ -283,7 +296,8 @@ function resampleChannel(
     const o = (gy - gy0) * W;
     for (let x = 0; x < W; x++) {
       let s = 0;
-      for (let j = 0; j < tx.n; j++) s += tx.weight[x * tx.n + j] * data[(base + tx.index[x * tx.n + j]) * channels + c];
+      for (let j = 0; j < tx.n; j++)
+        s += tx.weight[x * tx.n + j] * data[(base + tx.index[x * tx.n + j]) * channels + c];
       rows[o + x] = s;
     }
   }
@@ -297,6 +311,10 @@ function resampleChannel(
     }
   }
 }
+// scratch weights of sampleAt (single-threaded, never held across calls)
+const scratchX = new Float64Array(4);
+const scratchY = new Float64Array(4);
+
 /** One interpolated value of channel c at grid position (gx, gy), in the same operation order as resampleChannel. */
 function sampleAt(
   data: Float32Array,
@@ -316,10 +334,13 @@ function sampleAt(
     const tx = gx - fx;
     const ty = gy - fy;
     const at = (x: number, y: number) => data[(cy(y) * w + cx(x)) * channels + c];
-    return (1 - ty) * ((1 - tx) * at(fx, fy) + tx * at(fx + 1, fy)) + ty * ((1 - tx) * at(fx, fy + 1) + tx * at(fx + 1, fy + 1));
+    return (
+      (1 - ty) * ((1 - tx) * at(fx, fy) + tx * at(fx + 1, fy)) +
+      ty * ((1 - tx) * at(fx, fy + 1) + tx * at(fx + 1, fy + 1))
+    );
   }
-  const wx = new Float64Array(4);
-  const wy = new Float64Array(4);
+  const wx = scratchX;
+  const wy = scratchY;
   cubicWeights(gx - fx, wx, 0);
   cubicWeights(gy - fy, wy, 0);
   let s = 0;

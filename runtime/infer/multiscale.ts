@@ -11,7 +11,11 @@ import type { ImageSize, NetworkOutput, Placement } from "./maps.js";
 export type RunAtScale = (scale: number) => NetworkOutput | Promise<NetworkOutput>;
 
 /** CMU's multipliers: scale_search * boxsize / image height. */
-export function cmuScales(imageHeight: number, boxsize = 368, scaleSearch: readonly number[] = [0.5, 1, 1.5, 2]): number[] {
+export function cmuScales(
+  imageHeight: number,
+  boxsize = 368,
+  scaleSearch: readonly number[] = [0.5, 1, 1.5, 2],
+): number[] {
   return scaleSearch.map((s) => (s * boxsize) / imageHeight);
 }
 

@@ -46,7 +46,12 @@ function reflect(i: number, n: number): number {
 }
 
 function grow(b: Box, r: number, W: number, H: number): Box {
-  return { x0: Math.max(0, b.x0 - r), y0: Math.max(0, b.y0 - r), x1: Math.min(W - 1, b.x1 + r), y1: Math.min(H - 1, b.y1 + r) };
+  return {
+    x0: Math.max(0, b.x0 - r),
+    y0: Math.max(0, b.y0 - r),
+    x1: Math.min(W - 1, b.x1 + r),
+    y1: Math.min(H - 1, b.y1 + r),
+  };
 }
 
 /** Merges overlapping boxes until none overlap. */
@@ -57,7 +62,12 @@ function mergeBoxes(input: Box[]): Box[] {
       const a = boxes[i];
       const c = boxes[j];
       if (a.x0 <= c.x1 && c.x0 <= a.x1 && a.y0 <= c.y1 && c.y0 <= a.y1) {
-        boxes[i] = { x0: Math.min(a.x0, c.x0), y0: Math.min(a.y0, c.y0), x1: Math.max(a.x1, c.x1), y1: Math.max(a.y1, c.y1) };
+        boxes[i] = {
+          x0: Math.min(a.x0, c.x0),
+          y0: Math.min(a.y0, c.y0),
+          x1: Math.max(a.x1, c.x1),
+          y1: Math.max(a.y1, c.y1),
+        };
         boxes.splice(j, 1);
         j = i; // the grown box may now overlap earlier ones
       }
@@ -70,7 +80,15 @@ function mergeBoxes(input: Box[]): Box[] {
  * Smooths `source` (values on box `src`, row-major) inside box `dst` (within src grown by r) into `out`
  * (a W x H plane), separably: along x, then along y. The kernel is symmetric, so taps are paired.
  */
-function smoothBox(source: Float32Array, src: Box, dst: Box, kernel: Float64Array, W: number, H: number, out: Float32Array): void {
+function smoothBox(
+  source: Float32Array,
+  src: Box,
+  dst: Box,
+  kernel: Float64Array,
+  W: number,
+  H: number,
+  out: Float32Array,
+): void {
   const r = (kernel.length - 1) / 2;
   const k0 = kernel[r];
   const sw = src.x1 - src.x0 + 1;
@@ -84,7 +102,8 @@ function smoothBox(source: Float32Array, src: Box, dst: Box, kernel: Float64Arra
       if (x - r >= 0 && x + r < W) {
         for (let k = 1; k <= r; k++) s += kernel[r + k] * (source[row + x - k] + source[row + x + k]);
       } else {
-        for (let k = 1; k <= r; k++) s += kernel[r + k] * (source[row + reflect(x - k, W)] + source[row + reflect(x + k, W)]);
+        for (let k = 1; k <= r; k++)
+          s += kernel[r + k] * (source[row + reflect(x - k, W)] + source[row + reflect(x + k, W)]);
       }
       tmp[o + x] = s;
     }

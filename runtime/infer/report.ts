@@ -14,7 +14,12 @@ export function peopleToJson(people: readonly Person[], keypoints: KeypointsIR):
   return people.map((p) => ({
     score: p.score,
     partCount: p.partCount,
-    joints: Object.fromEntries(keypoints.joints.map((j, i) => [j.name, p.joints[i] ? [p.joints[i]!.x, p.joints[i]!.y, p.joints[i]!.score] : null])),
+    joints: Object.fromEntries(
+      keypoints.joints.map((j, i) => [
+        j.name,
+        p.joints[i] ? [p.joints[i]!.x, p.joints[i]!.y, p.joints[i]!.score] : null,
+      ]),
+    ),
   }));
 }
 
@@ -25,7 +30,9 @@ export function formatPeopleSummary(people: readonly Person[], keypoints: Keypoi
     const found = p.joints.filter((j) => j !== null) as { x: number; y: number }[];
     const xs = found.map((j) => j.x);
     const ys = found.map((j) => j.y);
-    const box = found.length ? `box (${Math.min(...xs)}, ${Math.min(...ys)})-(${Math.max(...xs)}, ${Math.max(...ys)})` : "no joints";
+    const box = found.length
+      ? `box (${Math.min(...xs)}, ${Math.min(...ys)})-(${Math.max(...xs)}, ${Math.max(...ys)})`
+      : "no joints";
     const missing = keypoints.joints.filter((_, j) => !p.joints[j]).map((j) => j.name);
     lines.push(
       `  #${i + 1}: score ${p.score.toFixed(2)}, ${found.length}/${keypoints.joints.length} joints, ${box}` +

@@ -28,7 +28,7 @@ function network(p: Record<string, tf.Tensor>, x: tf.Tensor4D): tf.Tensor4D {
   // no bias before batchnorm: its exact gradient is zero, so both backends would only show rounding noise
   const conv1 = tf.conv2d(x, p.w1 as tf.Tensor4D, 1, pad(1, 1, 1, 1));
   const { mean, variance } = tf.moments(conv1, [0, 1, 2]);
-  const h = tf.batchNorm(conv1, mean, variance, p.beta as tf.Tensor1D, p.gamma as tf.Tensor1D, 1e-3);
+  const h = tf.batchNorm(conv1, mean, variance, p.beta as tf.Tensor1D, p.gamma as tf.Tensor1D, 1e-3) as tf.Tensor4D;
   // Caffe ceil mode as extra bottom/right padding. The second branch pools before the relu, so windows
   // whose maximum is negative occur (the case stock wasm's MaxPoolGrad gets wrong).
   const pooled = tf.maxPool(tf.relu(h), 3, 2, pad(0, 1, 0, 1));

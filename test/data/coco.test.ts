@@ -71,6 +71,17 @@ describe("annotation file validation", () => {
     expect(posecError(wrongSize.run).message).toContain("annotations[0].segmentation.size [32,128] does not match 1.png");
   });
 
+  it("names an invalid image entry; with skipBad drops it with its annotations, counted once", () => {
+    const doc = cocoDoc([img(1), { id: 2, file_name: "2.png", width: 0, height: 64 }], [
+      { image_id: 1, keypoints: standingPerson(32, 32) },
+      { image_id: 2, keypoints: standingPerson(32, 32) },
+    ]);
+    expect(posecError(read(doc, "badimg.json").run).message).toContain("images[1].width must be at least 1");
+    const ds = read(doc, "badimg-skip.json", { skipBad: true }).run();
+    expect(ds.images.map((i) => i.id)).toEqual([1]);
+    expect(ds.skipped).toHaveLength(1);
+  });
+
   it("rejects an annotation of an unknown image", () => {
     const { run } = read(cocoDoc([img(1)], [{ image_id: 9, keypoints: standingPerson(32, 32) }]), "orphan.json");
     expect(posecError(run).message).toContain("annotations[0].image_id 9 names no image");

@@ -12,14 +12,24 @@ interface Case {
   results: unknown;
   expected: number[];
 }
-const { cases } = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures/pycocotools-generated.json"), "utf8")) as {
+const { cases } = JSON.parse(
+  readFileSync(join(import.meta.dirname, "fixtures/pycocotools-generated.json"), "utf8"),
+) as {
   cases: Case[];
 };
 
 describe("generated pycocotools vectors", () => {
   it("cover every rule they were picked for", () => {
     const features = new Set(cases.flatMap((c) => c.features));
-    for (const f of ["crowd", "zero_kpts", "no_labelled_bbox_oks", "over20", "two_categories", "result_bbox", "score_ties"]) {
+    for (const f of [
+      "crowd",
+      "zero_kpts",
+      "no_labelled_bbox_oks",
+      "over20",
+      "two_categories",
+      "result_bbox",
+      "score_ties",
+    ]) {
       expect(features.has(f), f).toBe(true);
     }
   });

@@ -4,9 +4,23 @@ import type { CocoGroundTruth, CocoKeypointAnnotation, CocoKeypointResult } from
 /** 17 COCO keypoints of an upright stick person centred at (cx, cy), `h` pixels tall. */
 export function stickPerson(cx: number, cy: number, h: number): [number, number][] {
   const layout: [number, number][] = [
-    [0, -0.45], [0.03, -0.48], [-0.03, -0.48], [0.07, -0.46], [-0.07, -0.46], [0.15, -0.3], [-0.15, -0.3],
-    [0.2, -0.1], [-0.2, -0.1], [0.22, 0.05], [-0.22, 0.05], [0.1, 0.05], [-0.1, 0.05], [0.1, 0.27], [-0.1, 0.27],
-    [0.1, 0.48], [-0.1, 0.48],
+    [0, -0.45],
+    [0.03, -0.48],
+    [-0.03, -0.48],
+    [0.07, -0.46],
+    [-0.07, -0.46],
+    [0.15, -0.3],
+    [-0.15, -0.3],
+    [0.2, -0.1],
+    [-0.2, -0.1],
+    [0.22, 0.05],
+    [-0.22, 0.05],
+    [0.1, 0.05],
+    [-0.1, 0.05],
+    [0.1, 0.27],
+    [-0.1, 0.27],
+    [0.1, 0.48],
+    [-0.1, 0.48],
   ];
   return layout.map(([x, y]) => [Math.round(cx + x * h), Math.round(cy + y * h)]);
 }

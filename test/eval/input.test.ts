@@ -33,7 +33,18 @@ describe("results that do not fit the ground truth", () => {
     const run = evaluateKeypointData(gt, [], "gt.json", "empty.json");
     expect(run.warnings.join("\n")).toMatch(/empty\.json: the results list is empty/);
     // ground truth exists in 'all' and 'large' (area 20000): 0 there; none in 'medium': -1
-    expect(run.evaluation.stats).toEqual({ AP: 0, AP50: 0, AP75: 0, APm: -1, APl: 0, AR: 0, AR50: 0, AR75: 0, ARm: -1, ARl: 0 });
+    expect(run.evaluation.stats).toEqual({
+      AP: 0,
+      AP50: 0,
+      AP75: 0,
+      APm: -1,
+      APl: 0,
+      AR: 0,
+      AR50: 0,
+      AR75: 0,
+      ARm: -1,
+      ARl: 0,
+    });
   });
 });
 
@@ -42,18 +53,22 @@ describe("malformed files", () => {
     const bad = [result(1, P, 0.9), { ...result(2, P, 0.5), keypoints: [1, 2, 3] }];
     const e = errorOf(() => parseCocoResults(bad, "res.json", gt));
     expect(e.message).toBe(
-      'res.json: malformed keypoint results: results entry 1 (image_id 2) field "keypoints" must have exactly 51 entries ([x, y, v] for each of the 17 COCO keypoints)',
+      'res.json: malformed keypoint results: results entry 1 (image_id 2) field "keypoints" must have exactly 51 entries (three numbers for each of the 17 COCO keypoints)',
     );
   });
 
   it("a results entry without a score", () => {
     const { score: _, ...noScore } = result(1, P, 0.9);
     const e = errorOf(() => parseCocoResults([noScore], "res.json", gt));
-    expect(e.message).toBe('res.json: malformed keypoint results: results entry 0 (image_id 1) is missing the required field "score"');
+    expect(e.message).toBe(
+      'res.json: malformed keypoint results: results entry 0 (image_id 1) is missing the required field "score"',
+    );
   });
 
   it("a results file that is not a list", () => {
-    expect(errorOf(() => parseCocoResults({ annotations: [] }, "res.json", gt)).message).toMatch(/^res\.json: results must be a JSON array/);
+    expect(errorOf(() => parseCocoResults({ annotations: [] }, "res.json", gt)).message).toMatch(
+      /^res\.json: results must be a JSON array/,
+    );
   });
 
   it("a string where a number belongs", () => {
@@ -66,12 +81,16 @@ describe("malformed files", () => {
     delete g.annotations[0].num_keypoints;
     const e = errorOf(() => parseCocoGroundTruth(g, "gt.json"));
     expect(e.message).toContain("gt.json");
-    expect(e.message).toContain(`annotations entry 0 (id ${gt.annotations[0].id}, image_id 1) is missing the required field "num_keypoints"`);
+    expect(e.message).toContain(
+      `annotations entry 0 (id ${gt.annotations[0].id}, image_id 1) is missing the required field "num_keypoints"`,
+    );
   });
 
   it("a ground truth without categories", () => {
     const { categories: _, ...g } = gt;
-    expect(errorOf(() => parseCocoGroundTruth(g, "gt.json")).message).toContain('the top level is missing the required field "categories"');
+    expect(errorOf(() => parseCocoGroundTruth(g, "gt.json")).message).toContain(
+      'the top level is missing the required field "categories"',
+    );
   });
 
   it("repeated annotation ids", () => {
@@ -92,8 +111,15 @@ describe("malformed files", () => {
   });
 
   it("results of a category the ground truth lacks are reported and skipped", () => {
-    const run = evaluateKeypointData(gt, [result(1, P, 0.9), { ...result(1, P, 0.8), category_id: 3 }], "gt.json", "res.json");
-    expect(run.warnings).toEqual(["res.json: 1 result(s) have a category_id that is not in the ground truth; they are not evaluated"]);
+    const run = evaluateKeypointData(
+      gt,
+      [result(1, P, 0.9), { ...result(1, P, 0.8), category_id: 3 }],
+      "gt.json",
+      "res.json",
+    );
+    expect(run.warnings).toEqual([
+      "res.json: 1 result(s) have a category_id that is not in the ground truth; they are not evaluated",
+    ]);
     expect(run.evaluation.stats.AP).toBe(run.evaluation.stats.APl);
     expect(run.evaluation.stats.AR).toBe(1);
   });

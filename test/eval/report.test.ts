@@ -77,6 +77,8 @@ describe("per-joint numbers", () => {
     expect(wrist.meanKs).toBeCloseTo(ks / 2, 12);
     expect(wrist.matchedMeanKs).toBeCloseTo(ks, 12);
     expect(report.joints[0]).toMatchObject({ name: "nose", labelled: 2, matched: 1, meanKs: 0.5, matchedMeanKs: 1 });
-    expect(formatPerJointTable(report).split("\n")[11]).toBe("left_wrist             2        1   39.6   50.0   50.0     79.1");
+    expect(formatPerJointTable(report).split("\n")[11]).toBe(
+      "left_wrist             2        1   39.6   50.0   50.0     79.1",
+    );
   });
 });

@@ -215,7 +215,11 @@ describe("OKS", () => {
     const inside = result(1, stickPerson(125, 180, 100), 1);
     expect(computeOks(inside.keypoints, g, PYCOCOTOOLS_KPT_OKS_SIGMAS)).toBe(1);
     // every keypoint 10 px left of x0 = 50 (and inside in y): d = 10 for all 17
-    const left = result(1, Array.from({ length: 17 }, () => [40, 100] as [number, number]), 1);
+    const left = result(
+      1,
+      Array.from({ length: 17 }, () => [40, 100] as [number, number]),
+      1,
+    );
     const want = PYCOCOTOOLS_KPT_OKS_SIGMAS.reduce((s, sk) => s + Math.exp(-100 / (4 * sk * sk) / 20000 / 2), 0) / 17;
     expect(computeOks(left.keypoints, g, PYCOCOTOOLS_KPT_OKS_SIGMAS)).toBeCloseTo(want, 14);
   });

@@ -10,7 +10,13 @@ import { Rng } from "../../runtime/util/rng.js";
 const ref = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures/resample-reference.json"), "utf8"));
 
 /** A one-channel output (heatmaps only; one zero PAF pair so the shapes are valid). */
-function single(values: ArrayLike<number>, width: number, height: number, placement: Placement, stride = 8): NetworkOutput {
+function single(
+  values: ArrayLike<number>,
+  width: number,
+  height: number,
+  placement: Placement,
+  stride = 8,
+): NetworkOutput {
   return {
     width,
     height,
@@ -78,8 +84,15 @@ describe("resampling", () => {
       const outputs = [1, 0.75].map((scale) => {
         const w = Math.ceil((60 * scale) / 8) + 1;
         const h = Math.ceil((44 * scale) / 8) + 1;
-        const v = Array.from({ length: w * h }, () => (rng.bernoulli(0.15) ? rng.uniform(-0.6, 0.9) : rng.uniform(-0.04, 0.04)));
-        return single(v, w, h, { scaleX: scale, scaleY: scale, offsetX: rng.uniform(-4, 4), offsetY: rng.uniform(-4, 4) });
+        const v = Array.from({ length: w * h }, () =>
+          rng.bernoulli(0.15) ? rng.uniform(-0.6, 0.9) : rng.uniform(-0.04, 0.04),
+        );
+        return single(v, w, h, {
+          scaleX: scale,
+          scaleY: scale,
+          offsetX: rng.uniform(-4, 4),
+          offsetY: rng.uniform(-4, 4),
+        });
       });
       for (const mode of ["bicubic", "bilinear"] as const) {
         const maps = new ImageMaps(outputs, { width: 60, height: 44 }, mode);
@@ -109,8 +122,11 @@ describe("peaks", () => {
     const W = 40;
     const H = 30;
     const map = new Float32Array(W * H);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) map[y * W + x] = 0.8 * Math.exp(-((x - 12) ** 2 + (y - 20) ** 2) / 50);
-    expect(findPeaksFull(map, W, H, { threshold: 0.1, sigma: 3 })).toEqual([{ x: 12, y: 20, score: map[20 * W + 12], id: 0 }]);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) map[y * W + x] = 0.8 * Math.exp(-((x - 12) ** 2 + (y - 20) ** 2) / 50);
+    expect(findPeaksFull(map, W, H, { threshold: 0.1, sigma: 3 })).toEqual([
+      { x: 12, y: 20, score: map[20 * W + 12], id: 0 },
+    ]);
   });
 
   it("the region-restricted search finds exactly the peaks of the whole-image search", () => {
@@ -118,7 +134,11 @@ describe("peaks", () => {
     for (let trial = 0; trial < 12; trial++) {
       const w = 30;
       const h = 24;
-      const blobs = Array.from({ length: rng.int(0, 6) }, () => [rng.uniform(-1, w), rng.uniform(-1, h), rng.uniform(0.05, 1)]);
+      const blobs = Array.from({ length: rng.int(0, 6) }, () => [
+        rng.uniform(-1, w),
+        rng.uniform(-1, h),
+        rng.uniform(0.05, 1),
+      ]);
       const v = new Float32Array(w * h);
       for (let gy = 0; gy < h; gy++) {
         for (let gx = 0; gx < w; gx++) {

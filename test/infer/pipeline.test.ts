@@ -13,7 +13,11 @@ import { COCO18, coco17Person, renderOutput, toSchemaJoints } from "./synth.js";
 type Pt = [number, number];
 
 function maxError(p: Person, truth: (Pt | null)[]): number {
-  return Math.max(...truth.map((t, j) => (t ? (p.joints[j] ? Math.hypot(p.joints[j]!.x - t[0], p.joints[j]!.y - t[1]) : Infinity) : 0)));
+  return Math.max(
+    ...truth.map((t, j) =>
+      t ? (p.joints[j] ? Math.hypot(p.joints[j]!.x - t[0], p.joints[j]!.y - t[1]) : Infinity) : 0,
+    ),
+  );
 }
 
 describe("placement of the image in the network input", () => {
@@ -32,7 +36,11 @@ describe("placement of the image in the network input", () => {
     const image = { width: 301, height: 200 };
     const truth = toSchemaJoints(coco17Person(150, 105, 160));
     const layout = cmuInputLayout(image, 1.84, 8);
-    const out = renderOutput([truth], { placement: layout.placement, inputWidth: layout.inputWidth, inputHeight: layout.inputHeight });
+    const out = renderOutput([truth], {
+      placement: layout.placement,
+      inputWidth: layout.inputWidth,
+      inputHeight: layout.inputHeight,
+    });
     const { people } = decodePoses(out, image, COCO18);
     expect(people).toHaveLength(1);
     expect(maxError(people[0], truth)).toBeLessThanOrEqual(1.5);
@@ -58,7 +66,11 @@ describe("multi-scale", () => {
     const run = async (scale: number) => {
       asked.push(scale);
       const layout = cmuInputLayout(image, scale, 8);
-      return renderOutput(truths, { placement: layout.placement, inputWidth: layout.inputWidth, inputHeight: layout.inputHeight });
+      return renderOutput(truths, {
+        placement: layout.placement,
+        inputWidth: layout.inputWidth,
+        inputHeight: layout.inputHeight,
+      });
     };
     const scales = cmuScales(image.height, 368, [1, 1.5]);
     const { people } = await decodeMultiScale(run, image, scales, COCO18);
@@ -98,8 +110,16 @@ describe("COCO results", () => {
 describe("decoding + evaluation", () => {
   it("synthetic maps of four people score AP ~ 1 against their own ground truth", () => {
     const image = { width: 368, height: 368 };
-    const coco = [coco17Person(70, 120, 150), coco17Person(190, 150, 200), coco17Person(300, 110, 160), coco17Person(200, 300, 110)];
-    const out = renderOutput(coco.map((c) => toSchemaJoints(c)), { placement: { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 }, inputWidth: 368, inputHeight: 368 });
+    const coco = [
+      coco17Person(70, 120, 150),
+      coco17Person(190, 150, 200),
+      coco17Person(300, 110, 160),
+      coco17Person(200, 300, 110),
+    ];
+    const out = renderOutput(
+      coco.map((c) => toSchemaJoints(c)),
+      { placement: { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 }, inputWidth: 368, inputHeight: 368 },
+    );
     const { people } = decodePoses(out, image, COCO18);
     const gt = parseCocoGroundTruth(
       {
@@ -108,7 +128,12 @@ describe("decoding + evaluation", () => {
         annotations: coco.map((pts, i) => {
           const xs = pts.map((p) => p[0]);
           const ys = pts.map((p) => p[1]);
-          const bbox = [Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
+          const bbox = [
+            Math.min(...xs),
+            Math.min(...ys),
+            Math.max(...xs) - Math.min(...xs),
+            Math.max(...ys) - Math.min(...ys),
+          ];
           return {
             id: i + 1,
             image_id: 1,
@@ -154,7 +179,9 @@ describe("infer output formats", () => {
     const p: Person = { joints, score: 7.25, partCount: 4 };
     const text = formatPeopleSummary([p], COCO18).split("\n");
     expect(text[0]).toBe("1 person");
-    expect(text[1]).toMatch(/^ {2}#1: score 7\.25, 4\/18 joints, box \(0, 5\)-\(30, 8\), missing RWrist LShoulder LElbow LWrist RHip /);
+    expect(text[1]).toMatch(
+      /^ {2}#1: score 7\.25, 4\/18 joints, box \(0, 5\)-\(30, 8\), missing RWrist LShoulder LElbow LWrist RHip /,
+    );
     const json = peopleToJson([p], COCO18)[0];
     expect(json.joints.Nose).toEqual([0, 5, 0.9]);
     expect(json.joints.LEar).toBeNull();

@@ -13,9 +13,23 @@ type Pt = [number, number];
 /** COCO-17 keypoints of an upright person centred at (cx, cy), h pixels tall, head parts well apart. */
 export function coco17Person(cx: number, cy: number, h: number): Pt[] {
   const layout: Pt[] = [
-    [0, -0.42], [0.05, -0.46], [-0.05, -0.46], [0.1, -0.44], [-0.1, -0.44], [0.17, -0.3], [-0.17, -0.3],
-    [0.22, -0.1], [-0.22, -0.1], [0.25, 0.07], [-0.25, 0.07], [0.1, 0.05], [-0.1, 0.05], [0.11, 0.27],
-    [-0.11, 0.27], [0.11, 0.48], [-0.11, 0.48],
+    [0, -0.42],
+    [0.05, -0.46],
+    [-0.05, -0.46],
+    [0.1, -0.44],
+    [-0.1, -0.44],
+    [0.17, -0.3],
+    [-0.17, -0.3],
+    [0.22, -0.1],
+    [-0.22, -0.1],
+    [0.25, 0.07],
+    [-0.25, 0.07],
+    [0.1, 0.05],
+    [-0.1, 0.05],
+    [0.11, 0.27],
+    [-0.11, 0.27],
+    [0.11, 0.48],
+    [-0.11, 0.48],
   ];
   return layout.map(([x, y]) => [Math.round(cx + x * h), Math.round(cy + y * h)]);
 }
@@ -55,7 +69,10 @@ export function renderOutput(people: (Pt | null)[][], o: RenderOptions, kp: Keyp
   const pafs = new Float32Array(w * h * 2 * L);
   const count = new Float32Array(w * h * L);
   const p = o.placement;
-  const toInput = (pt: Pt): Pt => [p.offsetX + (pt[0] + 0.5) * p.scaleX - 0.5, p.offsetY + (pt[1] + 0.5) * p.scaleY - 0.5];
+  const toInput = (pt: Pt): Pt => [
+    p.offsetX + (pt[0] + 0.5) * p.scaleX - 0.5,
+    p.offsetY + (pt[1] + 0.5) * p.scaleY - 0.5,
+  ];
   const cell = (g: number) => stride * g + (stride - 1) / 2;
   people.forEach((joints, pi) => {
     const inp = joints.map((j) => (j ? toInput(j) : null));
@@ -102,7 +119,16 @@ export function renderOutput(people: (Pt | null)[][], o: RenderOptions, kp: Keyp
     for (let j = 0; j < J; j++) m = Math.max(m, heatmaps[i * Ch + j]);
     heatmaps[i * Ch + J] = Math.max(0, 1 - m);
   }
-  return { height: h, width: w, stride, heatmaps, pafs, heatmapChannels: Ch, pafChannels: 2 * L, placement: o.placement };
+  return {
+    height: h,
+    width: w,
+    stride,
+    heatmaps,
+    pafs,
+    heatmapChannels: Ch,
+    pafChannels: 2 * L,
+    placement: o.placement,
+  };
 }
 
 export const IDENTITY: Placement = { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 };

@@ -1,0 +1,129 @@
+// Kernel benchmark: CMU-Pose's refinement-stage branch (46x46, 185->128 7x7, 4 x 128->128 7x7, 1x1 128,
+// 1x1 38) forward and training step (batch 2) on wasm with 1 and 2 threads, on cpu (forward only, when
+// quick enough) and in PyTorch 1.13 with the same thread counts, side by side; plus, for the wasm
+// training step, the sum of kernel times from tf.profile against the step's wall time.
+// Run: node scripts/run-ts.mjs bench/kernels.ts [--runs 5] [--size 46] [--batch 2] [--threads 1,2] [--cpu-limit-s 60]
+import os from "node:os";
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend } from "../runtime/backends/select.js";
+import { Rng } from "../runtime/util/rng.js";
+import {
+  formatTable,
+  makeTrainingStep,
+  profileStep,
+  refinementBlock,
+  refinementFlops,
+  timeForward,
+  timeIt,
+  timeTrainingStep,
+  torchRefinementTimes,
+  type StepProfile,
+} from "./kernels-lib.js";
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const runs = Number(flag("runs", "5"));
+const size = Number(flag("size", "46"));
+const batch = Number(flag("batch", "2"));
+const threadCounts = flag("threads", "1,2").split(",").map(Number);
+const cpuLimitS = Number(flag("cpu-limit-s", "60"));
+const gflop = refinementFlops(size, batch) / 1e9;
+
+function randomTensor(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  const rng = new Rng(seed);
+  return tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+}
+
+interface Row {
+  backend: string;
+  threads: number;
+  forwardMs: number | null;
+  trainMs: number | null;
+  note?: string;
+}
+const rows: Row[] = [];
+const profiles: { threads: number; profile: StepProfile; wallMs: number }[] = [];
+
+console.log(
+  `refinement block ${size}x${size}, batch ${batch}: ${gflop.toFixed(1)} GFLOP forward; ${runs} timed runs, median` +
+    `\nmachine: ${os.cpus().length} logical cores (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, node ${process.version}\n`,
+);
+
+for (const threads of threadCounts) {
+  const report = await selectBackend({ prefer: "wasm", threads });
+  const block = refinementBlock(1);
+  const x = randomTensor([batch, size, size, 185], 2);
+  const target = randomTensor([batch, size, size, 38], 3);
+  const forward = await timeForward(block.forward, x, { runs });
+  const train = await timeTrainingStep(block.forward, { x, target }, { runs, variables: block.variables });
+  rows.push({ backend: "wasm (tfjs)", threads: report.threads, forwardMs: forward.medianMs, trainMs: train.medianMs });
+  const step = makeTrainingStep(block.forward, { x, target }, { variables: block.variables });
+  const profile = await profileStep(step);
+  const wall = await timeIt(() => void step(), { warmup: 0, runs });
+  profiles.push({ threads: report.threads, profile, wallMs: wall.medianMs });
+  console.log(`wasm ${report.threads} thread(s): forward ${forward.runsMs.map((t) => t.toFixed(0)).join(" ")} ms; train ${train.runsMs.map((t) => t.toFixed(0)).join(" ")} ms`);
+  tf.dispose([x, target]);
+  block.dispose();
+}
+
+{
+  // The cpu backend is plain JS; estimate from one small conv before committing to a full forward.
+  await selectBackend({ prefer: "cpu" });
+  const probe = tf.tidy(() => {
+    const px = randomTensor([1, 23, 23, 64], 4);
+    const pw = randomTensor([3, 3, 64, 64], 5);
+    const t0 = performance.now();
+    tf.conv2d(px, pw, 1, "same").dataSync();
+    return performance.now() - t0;
+  });
+  const probeGflop = (2 * 23 * 23 * 9 * 64 * 64) / 1e9;
+  const estimateS = (gflop / (probeGflop / (probe / 1000))) | 0;
+  if (estimateS > cpuLimitS) {
+    const why = `skipped: ~${estimateS} s per forward (${(probeGflop / (probe / 1000)).toFixed(2)} GFLOP/s on a probe conv) > --cpu-limit-s ${cpuLimitS}`;
+    rows.push({ backend: "cpu (tfjs)", threads: 1, forwardMs: null, trainMs: null, note: why });
+  } else {
+    const block = refinementBlock(1);
+    const x = randomTensor([batch, size, size, 185], 2);
+    const forward = await timeForward(block.forward, x, { warmup: 0, runs: Math.min(runs, 2) });
+    rows.push({ backend: "cpu (tfjs)", threads: 1, forwardMs: forward.medianMs, trainMs: null, note: "training not timed (too slow)" });
+    x.dispose();
+    block.dispose();
+  }
+}
+
+const torch = torchRefinementTimes({ threads: threadCounts, size, batch, runs });
+if (typeof torch === "string") rows.push({ backend: "PyTorch", threads: 0, forwardMs: null, trainMs: null, note: `skipped: ${torch}` });
+else for (const t of torch) rows.push({ backend: `PyTorch ${(t as { version?: string }).version ?? ""}`.trim(), threads: t.threads, forwardMs: t.forwardMs, trainMs: t.trainMs });
+
+const torchAt = (threads: number) => (typeof torch === "string" ? undefined : torch.find((t) => t.threads === threads));
+const ms = (v: number | null) => (v === null ? "-" : v.toFixed(0));
+const ratio = (v: number | null, ref: number | undefined) => (v === null || !ref ? "-" : `${(v / ref).toFixed(2)}x`);
+const table = [
+  ["backend", "threads", "forward ms", "GFLOP/s", "train step ms", "fwd vs PyTorch", "train vs PyTorch", "note"],
+  ...rows.map((r) => [
+    r.backend,
+    String(r.threads),
+    ms(r.forwardMs),
+    r.forwardMs === null ? "-" : (gflop / (r.forwardMs / 1000)).toFixed(1),
+    ms(r.trainMs),
+    r.backend.startsWith("PyTorch") ? "" : ratio(r.forwardMs, torchAt(r.threads)?.forwardMs),
+    r.backend.startsWith("PyTorch") ? "" : ratio(r.trainMs, torchAt(r.threads)?.trainMs),
+    r.note ?? "",
+  ]),
+];
+console.log(`\n${formatTable(table)}\n`);
+
+for (const p of profiles) {
+  const top = p.profile.byKernel
+    .slice(0, 6)
+    .map((k) => `${k.name} ${k.ms.toFixed(0)} ms (${k.calls}x)`)
+    .join(", ");
+  const r = p.wallMs / p.profile.kernelMs;
+  console.log(
+    `wasm ${p.threads} thread(s), training step: ${p.profile.kernelCount} kernels, kernel time ${p.profile.kernelMs.toFixed(0)} ms, ` +
+      `step wall ${p.wallMs.toFixed(0)} ms -> wall / kernels = ${r.toFixed(3)} (target <= 1.2)${r <= 1.2 ? "" : "  ** over target **"}` +
+      `\n  largest: ${top}`,
+  );
+}

@@ -1,0 +1,19 @@
+// Reading an IR document back: JSON syntax errors with their line and column, then validation.
+import { diag, type Diagnostic } from "../diagnostics.js";
+import type { Ir } from "./types.js";
+import { validateIr } from "./validate.js";
+
+export function loadIr(text: string, file: string): { ir?: Ir; diagnostics: Diagnostic[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    const offset = m ? Number(m[1]) : 0;
+    const before = text.slice(0, offset).split("\n");
+    const line = before.length;
+    const col = before[before.length - 1].length + 1;
+    return { diagnostics: [diag("PN4001", { file, line, col, endLine: line, endCol: col + 1 }, `invalid IR (${file}): not valid JSON: ${(e as Error).message}`)] };
+  }
+  return validateIr(doc, file);
+}
