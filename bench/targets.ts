@@ -49,11 +49,26 @@ function busy(ms: number): void {
 }
 
 /** Steady-state samples/s of the iterator: timed from the first batch on (worker start-up excluded). */
-async function iterate(ds: CocoDataset, cfg: SampleConfig, workers: number, script: string, stepMs: number): Promise<number> {
+async function iterate(
+  ds: CocoDataset,
+  cfg: SampleConfig,
+  workers: number,
+  script: string,
+  stepMs: number,
+): Promise<number> {
   const steps = 1 + Math.max(2, Math.floor(SAMPLES / BATCH));
   let t0 = 0;
   let n = 0;
-  for await (const b of batches({ dataset: ds, config: cfg, batchSize: BATCH, seed: 1, steps, prefetch: 2, workers, workerScript: script })) {
+  for await (const b of batches({
+    dataset: ds,
+    config: cfg,
+    batchSize: BATCH,
+    seed: 1,
+    steps,
+    prefetch: 2,
+    workers,
+    workerScript: script,
+  })) {
     if (b.step === 0) t0 = performance.now();
     else n += b.indices.length;
     busy(stepMs);
@@ -64,7 +79,9 @@ async function iterate(ds: CocoDataset, cfg: SampleConfig, workers: number, scri
 const root = mkdtempSync(join(tmpdir(), "posec-bench-targets-"));
 const worker = await bundleDataWorker();
 try {
-  console.log(`target generation (decode + augment + targets), ${SAMPLES} samples per run, batch ${BATCH}, ${cpus().length} cores`);
+  console.log(
+    `target generation (decode + augment + targets), ${SAMPLES} samples per run, batch ${BATCH}, ${cpus().length} cores`,
+  );
   for (const size of [128, 368]) {
     const set = await synthesizeDataset({ outDir: join(root, `s${size}`), images: 48, size, seed: 1 });
     const ds = readCocoDataset(set.annotationsFile, set.imagesDir, keypoints, { minArea: (0.05 * size) ** 2 });
@@ -89,12 +106,16 @@ try {
     const consumerOnly = (Math.floor(SAMPLES / BATCH) * BATCH) / ((performance.now() - t0) / 1000);
 
     console.log(`\n${size}x${size} input, stride 8 (${ds.samples.length} samples in the set)`);
-    console.log(`  single-threaded, one sample at a time     ${single.toFixed(0).padStart(6)} samples/s  (${cpuMs.toFixed(2)} CPU ms/sample)`);
+    console.log(
+      `  single-threaded, one sample at a time     ${single.toFixed(0).padStart(6)} samples/s  (${cpuMs.toFixed(2)} CPU ms/sample)`,
+    );
     console.log(`  iterator, main thread, prefetch 2         ${main.toFixed(0).padStart(6)} samples/s`);
     console.log(`  iterator, ${WORKERS} worker(s), prefetch 2        ${threaded.toFixed(0).padStart(6)} samples/s`);
     console.log(`  with a ${stepMs.toFixed(1)} ms/batch consumer (alone: ${consumerOnly.toFixed(0)} samples/s):`);
     console.log(`    main thread                             ${mainBusy.toFixed(0).padStart(6)} samples/s`);
-    console.log(`    ${WORKERS} worker(s)                             ${threadedBusy.toFixed(0).padStart(6)} samples/s`);
+    console.log(
+      `    ${WORKERS} worker(s)                             ${threadedBusy.toFixed(0).padStart(6)} samples/s`,
+    );
   }
 } finally {
   worker.remove();

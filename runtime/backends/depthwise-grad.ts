@@ -7,7 +7,10 @@ import { makeFloatOutput, readFloats } from "./kernel-util.js";
 type Conv2DInfo = backend_util.Conv2DInfo;
 
 /** Visits every (output pixel, kernel tap) pair whose input pixel is inside the image. */
-function forEachTap(info: Conv2DInfo, visit: (outBase: number, inBase: number, tap: number) => void): void {
+function forEachTap(
+  info: Conv2DInfo,
+  visit: (outBase: number, inBase: number, tap: number) => void,
+): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { filterHeight: kh, filterWidth: kw, outChannels: co } = info;

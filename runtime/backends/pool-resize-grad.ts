@@ -53,12 +53,7 @@ export function maxPoolGradient(backend: KernelBackend, dy: TensorInfo, x: Tenso
 }
 
 /** dL/dx of average pooling whose divisor is the number of in-bounds cells (tfjs's forward convention). */
-export function avgPoolGradient(
-  backend: KernelBackend,
-  dy: TensorInfo,
-  xShape: number[],
-  info: Conv2DInfo,
-): TensorInfo {
+export function avgPoolGradient(backend: KernelBackend, dy: TensorInfo, xShape: number[], info: Conv2DInfo): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;

@@ -90,12 +90,7 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
         return await tryCpu();
     }
   } catch (e) {
-    return {
-      ok: false,
-      status: "failed",
-      detail: oneLine(e),
-      hint: "use --backend auto to fall back to another backend",
-    };
+    return { ok: false, status: "failed", detail: oneLine(e), hint: "use --backend auto to fall back to another backend" };
   }
 }
 
@@ -122,30 +117,15 @@ async function tryNodeBackend(name: "tensorflow-gpu" | "tensorflow"): Promise<Ou
   const pkg = NODE_PACKAGES[name];
   if (!isInstalled(pkg)) {
     const needs = name === "tensorflow-gpu" ? " (it needs CUDA and cuDNN)" : "";
-    return {
-      ok: false,
-      status: "not installed",
-      detail: `${pkg} is not installed`,
-      hint: `npm install ${pkg}${needs}`,
-    };
+    return { ok: false, status: "not installed", detail: `${pkg} is not installed`, hint: `npm install ${pkg}${needs}` };
   }
   if (name === "tensorflow-gpu" && !gpuVisible()) {
-    return {
-      ok: false,
-      status: "no GPU",
-      detail: "no NVIDIA GPU is visible (/dev/nvidia0)",
-      hint: "check the driver with nvidia-smi",
-    };
+    return { ok: false, status: "no GPU", detail: "no NVIDIA GPU is visible (/dev/nvidia0)", hint: "check the driver with nvidia-smi" };
   }
   const tf = await import("@tensorflow/tfjs-core");
   await import(pkg); // registers the 'tensorflow' backend (loads libtensorflow)
   if (!(await tf.setBackend("tensorflow"))) {
-    return {
-      ok: false,
-      status: "failed",
-      detail: `${pkg} is installed but its backend did not start`,
-      hint: `reinstall ${pkg}`,
-    };
+    return { ok: false, status: "failed", detail: `${pkg} is installed but its backend did not start`, hint: `reinstall ${pkg}` };
   }
   (await import("./wasm-kernels.js")).registerPosecKernels("tensorflow");
   return { ok: true, threads: defaultThreadCount(), simd: true, detail: `${pkg} (native TensorFlow)` };
@@ -162,12 +142,7 @@ async function tryCpu(): Promise<Outcome> {
   const tf = await import("@tensorflow/tfjs-core");
   await import("@tensorflow/tfjs-backend-cpu");
   if (!(await tf.setBackend("cpu"))) {
-    return {
-      ok: false,
-      status: "failed",
-      detail: "the cpu backend did not start",
-      hint: "reinstall posec's dependencies",
-    };
+    return { ok: false, status: "failed", detail: "the cpu backend did not start", hint: "reinstall posec's dependencies" };
   }
   // The cpu backend prints an "install tfjs-node" banner on first use; the report says it instead.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
@@ -186,10 +161,7 @@ export function formatBackendReport(report: BackendReport): string {
   const head = `backend: ${report.backend}${selected ? ` (${selected.detail})` : ""}`;
   const width = Math.max(...report.tried.map((t) => t.name.length));
   const lines = report.tried.map((t) => `  ${t.name.padEnd(width)}  ${t.status.padEnd(13)}  ${t.detail}`);
-  const better = report.tried.slice(
-    0,
-    report.tried.findIndex((t) => t.status === "selected"),
-  );
+  const better = report.tried.slice(0, report.tried.findIndex((t) => t.status === "selected"));
   const missed = better.filter((t) => t.status !== "skipped");
   const tip = missed.length
     ? [`  faster backends were unavailable: ${missed.map((t) => `${t.name} (${t.status})`).join(", ")}`]

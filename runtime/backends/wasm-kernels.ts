@@ -20,11 +20,22 @@
 // The union package registers tfjs's gradient configs (tfjs-core alone registers none) when it is first
 // evaluated; importing it here guarantees that happens before installConvGradient replaces Conv2D's.
 import "@tensorflow/tfjs";
-import { backend_util, engine, registerGradient, type NamedAttrMap, type Tensor } from "@tensorflow/tfjs-core";
+import {
+  backend_util,
+  engine,
+  registerGradient,
+  type NamedAttrMap,
+  type Tensor,
+} from "@tensorflow/tfjs-core";
 import { conv2dFilterGradient, conv2dInputGradient } from "./conv-backprop.js";
 import { depthwiseFilterGradient, depthwiseInputGradient } from "./depthwise-grad.js";
 import { putKernel, type KernelArgs } from "./kernel-util.js";
-import { avgPoolGradient, maxPoolGradient, resizeBilinearGradient, resizeNearestGradient } from "./pool-resize-grad.js";
+import {
+  avgPoolGradient,
+  maxPoolGradient,
+  resizeBilinearGradient,
+  resizeNearestGradient,
+} from "./pool-resize-grad.js";
 
 /** Backward conv kernels that accept `dilations` (tfjs's own Conv2DBackprop* kernels do not). */
 export const DILATED_CONV_FILTER_GRAD = "PosecConv2DBackpropFilter";
@@ -134,13 +145,7 @@ function registerWasmOnlyKernels(backendName: string): void {
   putKernel("DepthwiseConv2dNativeBackpropInput", backendName, (args: Args) => {
     const a = attrsOf<ConvGradAttrs & { inputShape: number[] }>(args);
     const { dy, filter } = args.inputs;
-    return depthwiseInputGradient(
-      args.backend,
-      dy,
-      filter,
-      a.inputShape,
-      convInfo(a.inputShape, filter.shape, a, true),
-    );
+    return depthwiseInputGradient(args.backend, dy, filter, a.inputShape, convInfo(a.inputShape, filter.shape, a, true));
   });
 }
 
@@ -169,15 +174,17 @@ export function installConvGradient(): void {
       const grad = dy as Tensor;
       return {
         x: () =>
-          engine().runKernel(dilated ? DILATED_CONV_INPUT_GRAD : "Conv2DBackpropInput", { dy: grad, filter }, {
-            ...withDilation,
-            inputShape: x.shape,
-          } as unknown as NamedAttrMap) as Tensor,
+          engine().runKernel(
+            dilated ? DILATED_CONV_INPUT_GRAD : "Conv2DBackpropInput",
+            { dy: grad, filter },
+            { ...withDilation, inputShape: x.shape } as unknown as NamedAttrMap,
+          ) as Tensor,
         filter: () =>
-          engine().runKernel(dilated ? DILATED_CONV_FILTER_GRAD : "Conv2DBackpropFilter", { x, dy: grad }, {
-            ...withDilation,
-            filterShape: filter.shape,
-          } as unknown as NamedAttrMap) as Tensor,
+          engine().runKernel(
+            dilated ? DILATED_CONV_FILTER_GRAD : "Conv2DBackpropFilter",
+            { x, dy: grad },
+            { ...withDilation, filterShape: filter.shape } as unknown as NamedAttrMap,
+          ) as Tensor,
       };
     },
   });

@@ -63,9 +63,8 @@ interface WasmInstantiated {
   instance: unknown;
   module: unknown;
 }
-const WebAssemblyApi = (
-  globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<WasmInstantiated> } }
-).WebAssembly;
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<WasmInstantiated> } })
+  .WebAssembly;
 
 interface WasmModule {
   cwrap: (name: string, ret: string | null, args: string[]) => (...a: number[]) => number;
@@ -181,9 +180,7 @@ function packagePaths() {
 function checkPinnedInternals(wasmPkg: WasmPackage): void {
   const { version } = packagePaths();
   const fail = (what: string) => {
-    throw new WasmThreadsUnavailable(
-      `${what} (posec's threaded loader is written against tfjs-backend-wasm ${PINNED_WASM_VERSION})`,
-    );
+    throw new WasmThreadsUnavailable(`${what} (posec's threaded loader is written against tfjs-backend-wasm ${PINNED_WASM_VERSION})`);
   };
   if (version !== PINNED_WASM_VERSION) fail(`tfjs-backend-wasm is ${version}`);
   const pkg = wasmPkg as unknown as Record<string, unknown>;
@@ -195,18 +192,12 @@ function checkPinnedInternals(wasmPkg: WasmPackage): void {
 async function createThreadedBackend(wasmPkg: WasmPackage, threads: number, timeoutMs: number): Promise<unknown> {
   const paths = packagePaths();
   const fail = (what: string): never => {
-    throw new WasmThreadsUnavailable(
-      `${what} (tfjs-backend-wasm ${paths.version} internals differ from ${PINNED_WASM_VERSION})`,
-    );
+    throw new WasmThreadsUnavailable(`${what} (tfjs-backend-wasm ${paths.version} internals differ from ${PINNED_WASM_VERSION})`);
   };
   const factory: unknown = paths.require(paths.factory);
   if (typeof factory !== "function") fail(`${paths.factory} does not export the emscripten factory`);
   const workerSource: unknown = (paths.require(paths.worker) as { wasmWorkerContents?: unknown }).wasmWorkerContents;
-  if (
-    typeof workerSource !== "string" ||
-    !workerSource.includes("urlOrBlob") ||
-    !workerSource.includes("importScripts")
-  ) {
+  if (typeof workerSource !== "string" || !workerSource.includes("urlOrBlob") || !workerSource.includes("importScripts")) {
     fail(`${paths.worker} no longer holds the pthread worker source as wasmWorkerContents`);
   }
   // The source is a template literal whose "\n" escapes became real newlines inside string literals.
@@ -267,10 +258,7 @@ async function createThreadedBackend(wasmPkg: WasmPackage, threads: number, time
 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new WasmThreadsUnavailable(`the worker pool did not start within ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new WasmThreadsUnavailable(`the worker pool did not start within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   let module: WasmModule;
   try {

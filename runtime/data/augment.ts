@@ -70,14 +70,7 @@ export function augmentAffine(draw: AugmentDraw, center: [number, number], cropW
 /** No augmentation: the whole image scaled to fit the crop, centred (letterboxed with the pad value). */
 export function fitAffine(srcW: number, srcH: number, cropW: number, cropH: number): Affine {
   const s = Math.min(cropW / srcW, cropH / srcH);
-  return {
-    a: s,
-    b: 0,
-    c: 0,
-    d: s,
-    tx: (cropW - 1) / 2 - (s * (srcW - 1)) / 2,
-    ty: (cropH - 1) / 2 - (s * (srcH - 1)) / 2,
-  };
+  return { a: s, b: 0, c: 0, d: s, tx: (cropW - 1) / 2 - (s * (srcW - 1)) / 2, ty: (cropH - 1) / 2 - (s * (srcH - 1)) / 2 };
 }
 
 export function applyAffine(m: Affine, x: number, y: number): [number, number] {
@@ -124,14 +117,7 @@ export function prefilter(src: RgbImage, m: Affine): { image: RgbImage; map: Aff
   }
   // shrunk pixel p' covers source pixels f*p' .. f*p'+f-1, centre f*p' + (f-1)/2
   const k = (f - 1) / 2;
-  const map: Affine = {
-    a: m.a * f,
-    b: m.b * f,
-    c: m.c * f,
-    d: m.d * f,
-    tx: m.tx + (m.a + m.b) * k,
-    ty: m.ty + (m.c + m.d) * k,
-  };
+  const map: Affine = { a: m.a * f, b: m.b * f, c: m.c * f, d: m.d * f, tx: m.tx + (m.a + m.b) * k, ty: m.ty + (m.c + m.d) * k };
   return { image: { width: w, height: h, data: out }, map };
 }
 
@@ -190,14 +176,7 @@ export function warpRgb(src: RgbImage, m: Affine, cropW: number, cropH: number, 
  * is fractional along region borders. Outside the source counts as not ignored (CMU pads mask_miss with
  * 255 = keep): the padding is a legitimate "no person here" example.
  */
-export function warpIgnoreToWeight(
-  ignore: Uint8Array,
-  srcW: number,
-  srcH: number,
-  m: Affine,
-  cropW: number,
-  cropH: number,
-): Float32Array {
+export function warpIgnoreToWeight(ignore: Uint8Array, srcW: number, srcH: number, m: Affine, cropW: number, cropH: number): Float32Array {
   const out = new Float32Array(cropW * cropH).fill(1);
   const inv = invertAffine(m);
   const padded = withBorder(ignore, srcW, srcH, 1, 0);
@@ -212,11 +191,7 @@ export function warpIgnoreToWeight(
       const fx = px - x0;
       const fy = py - y0;
       const i = (y0 + 1) * row + x0 + 1;
-      const v =
-        (1 - fx) * (1 - fy) * padded[i] +
-        fx * (1 - fy) * padded[i + 1] +
-        (1 - fx) * fy * padded[i + row] +
-        fx * fy * padded[i + row + 1];
+      const v = (1 - fx) * (1 - fy) * padded[i] + fx * (1 - fy) * padded[i + 1] + (1 - fx) * fy * padded[i + row] + fx * fy * padded[i + row + 1];
       out[qy * cropW + qx] = 1 - v;
     }
   }

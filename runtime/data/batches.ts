@@ -92,8 +92,7 @@ export function epochAugmentSeed(seed: number, epoch: number): number {
 export function batches(o: BatchOptions): BatchStream {
   const N = o.dataset.samples.length;
   const B = o.batchSize;
-  if (!(Number.isInteger(B) && B >= 1))
-    throw new PosecError(`batch size must be a positive integer, got ${B}`, "PN5005");
+  if (!(Number.isInteger(B) && B >= 1)) throw new PosecError(`batch size must be a positive integer, got ${B}`, "PN5005");
   if (N === 0) throw new PosecError(`${o.dataset.annotationsFile}: the dataset has no samples`, "PN5004");
   // fewer samples than a batch: one batch per epoch that wraps around the permutation
   const perEpoch = Math.max(1, Math.floor(N / B));
@@ -101,10 +100,8 @@ export function batches(o: BatchOptions): BatchStream {
   const lastStep = Math.min(o.steps ?? Infinity, o.epochs != null ? o.epochs * perEpoch : Infinity);
   const prefetch = Math.max(1, o.prefetch ?? 2);
   const workers = o.workers ?? 0;
-  if (workers > 0 && !o.workerScript)
-    throw new PosecError("workers > 0 needs workerScript (the bundled data worker)", "PN5006");
-  const source: SampleSource =
-    workers > 0 ? workerSource(o.dataset, o.config, workers, o.workerScript!) : localSource(o.dataset, o.config);
+  if (workers > 0 && !o.workerScript) throw new PosecError("workers > 0 needs workerScript (the bundled data worker)", "PN5006");
+  const source: SampleSource = workers > 0 ? workerSource(o.dataset, o.config, workers, o.workerScript!) : localSource(o.dataset, o.config);
 
   const { input, targets, keypoints } = o.config;
   const shapes: Batch["shapes"] = {

@@ -41,8 +41,7 @@ function annotationSchema(keypointCount: number) {
       area: number,
       bbox: { type: "array", items: number, minItems: 4, maxItems: 4, description: "must be [x, y, width, height]" },
       segmentation: {
-        description:
-          "must be a list of polygons [[x0, y0, x1, y1, ...], ...] or an RLE {counts, size: [height, width]}",
+        description: "must be a list of polygons [[x0, y0, x1, y1, ...], ...] or an RLE {counts, size: [height, width]}",
         anyOf: [
           { type: "array", items: { type: "array", items: number } },
           {

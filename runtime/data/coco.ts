@@ -92,11 +92,7 @@ export function readCocoDataset(
     throw new PosecError(`${imagesDir}: image folder not found (annotations: ${file})`, "PN5002");
   }
 
-  const doc = json as {
-    images: Record<string, unknown>[];
-    annotations: Record<string, unknown>[];
-    categories?: unknown[];
-  };
+  const doc = json as { images: Record<string, unknown>[]; annotations: Record<string, unknown>[]; categories?: unknown[] };
   const names = keypointNamesOf(doc, schema);
   const K = names.length;
   for (const j of schema.joints) {
@@ -120,8 +116,9 @@ export function readCocoDataset(
   const badImages = new Set<number>();
   const invalidImageIds = new Set<unknown>(); // their annotations are dropped with them, not reported again
   doc.images.forEach((raw, i) => {
+    const rawId = (raw as Record<string, unknown> | null)?.id;
     if (!v.image(raw)) {
-      invalidImageIds.add(raw?.id);
+      invalidImageIds.add(rawId);
       return bad(file, describeAjvErrors(`images[${i}]`, v.image.errors));
     }
     const id = raw.id as number;
@@ -205,7 +202,8 @@ export function readCocoDataset(
 function keypointNamesOf(doc: { categories?: unknown[] }, schema: KeypointsIR): string[] {
   if (schema.dataset) return schema.dataset.keypoints;
   const cat = (doc.categories ?? []).find((c) => Array.isArray((c as { keypoints?: unknown }).keypoints)) as
-    { keypoints: string[] } | undefined;
+    | { keypoints: string[] }
+    | undefined;
   if (cat) return cat.keypoints.map(String);
   const n = Math.max(0, ...schema.joints.flatMap((j) => j.from)) + 1;
   return Array.from({ length: n }, (_, i) => `keypoint${i}`);

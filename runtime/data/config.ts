@@ -41,10 +41,7 @@ export interface DataIrParts {
 export function sampleConfigFromIr(ir: DataIrParts, o: SampleConfigOverrides = {}): SampleConfig {
   const { input, keypoints, stages, train } = ir;
   if (input.channels !== 3) {
-    throw new PosecError(
-      `the data pipeline feeds RGB images, but the model input has ${input.channels} channels`,
-      "PN5005",
-    );
+    throw new PosecError(`the data pipeline feeds RGB images, but the model input has ${input.channels} channels`, "PN5005");
   }
   const [cropH, cropW] = train.augment.crop;
   if (cropH !== input.height || cropW !== input.width) {
@@ -66,13 +63,7 @@ export function sampleConfigFromIr(ir: DataIrParts, o: SampleConfigOverrides = {
         };
   return {
     keypoints,
-    input: {
-      width: input.width,
-      height: input.height,
-      scale: input.scale,
-      shift: input.shift,
-      channelOrder: input.channelOrder,
-    },
+    input: { width: input.width, height: input.height, scale: input.scale, shift: input.shift, channelOrder: input.channelOrder },
     targets: {
       stride,
       gridWidth: o.gridWidth ?? Math.ceil(input.width / stride),

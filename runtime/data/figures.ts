@@ -97,52 +97,17 @@ export function randomFigure(rng: Rng, o: FigureOptions): Figure {
   local[COCO17.rightShoulder] = [-s * shoulderW, -0.29];
   local[COCO17.leftHip] = [s * hipW, 0];
   local[COCO17.rightHip] = [-s * hipW, 0];
-  const limb = (
-    root: [number, number],
-    side: number,
-    len1: number,
-    len2: number,
-    a: [number, number],
-    b: [number, number],
-  ) => {
+  const limb = (root: [number, number], side: number, len1: number, len2: number, a: [number, number], b: [number, number]) => {
     const alpha = rng.uniform(a[0], a[1]);
     const beta = alpha + rng.uniform(b[0], b[1]);
     const mid: [number, number] = [root[0] + side * Math.sin(alpha) * len1, root[1] + Math.cos(alpha) * len1];
     return [mid, [mid[0] + side * Math.sin(beta) * len2, mid[1] + Math.cos(beta) * len2]] as [number, number][];
   };
   // angles from "straight down", positive = away from the body
-  [local[COCO17.leftElbow], local[COCO17.leftWrist]] = limb(
-    local[COCO17.leftShoulder],
-    s,
-    0.16,
-    0.14,
-    [-0.3, 2.6],
-    [-1.6, 1.6],
-  );
-  [local[COCO17.rightElbow], local[COCO17.rightWrist]] = limb(
-    local[COCO17.rightShoulder],
-    -s,
-    0.16,
-    0.14,
-    [-0.3, 2.6],
-    [-1.6, 1.6],
-  );
-  [local[COCO17.leftKnee], local[COCO17.leftAnkle]] = limb(
-    local[COCO17.leftHip],
-    s,
-    0.23,
-    0.23,
-    [-0.15, 0.6],
-    [-0.7, 0.4],
-  );
-  [local[COCO17.rightKnee], local[COCO17.rightAnkle]] = limb(
-    local[COCO17.rightHip],
-    -s,
-    0.23,
-    0.23,
-    [-0.15, 0.6],
-    [-0.7, 0.4],
-  );
+  [local[COCO17.leftElbow], local[COCO17.leftWrist]] = limb(local[COCO17.leftShoulder], s, 0.16, 0.14, [-0.3, 2.6], [-1.6, 1.6]);
+  [local[COCO17.rightElbow], local[COCO17.rightWrist]] = limb(local[COCO17.rightShoulder], -s, 0.16, 0.14, [-0.3, 2.6], [-1.6, 1.6]);
+  [local[COCO17.leftKnee], local[COCO17.leftAnkle]] = limb(local[COCO17.leftHip], s, 0.23, 0.23, [-0.15, 0.6], [-0.7, 0.4]);
+  [local[COCO17.rightKnee], local[COCO17.rightAnkle]] = limb(local[COCO17.rightHip], -s, 0.23, 0.23, [-0.15, 0.6], [-0.7, 0.4]);
   const headR = 0.065;
   const head: [number, number] = [0, -0.4];
   local[COCO17.nose] = [head[0] + yaw * headR, head[1] + 0.25 * headR];
@@ -153,10 +118,7 @@ export function randomFigure(rng: Rng, o: FigureOptions): Figure {
 
   const cos = Math.cos(lean);
   const sin = Math.sin(lean);
-  const place = ([lx, ly]: [number, number]): [number, number] => [
-    o.x + H * (cos * lx - sin * ly),
-    o.y + H * (sin * lx + cos * ly),
-  ];
+  const place = ([lx, ly]: [number, number]): [number, number] => [o.x + H * (cos * lx - sin * ly), o.y + H * (sin * lx + cos * ly)];
   const points = local.map(place);
   const [hx, hy] = place(head);
   const tint = (c: Rgb): Rgb => c.map((v) => Math.max(0, Math.min(255, Math.round(v * shade)))) as Rgb;
@@ -197,10 +159,8 @@ export function drawFigure(canvas: Canvas, f: Figure): void {
   const dot = Math.max(0.8, r * 0.16);
   // hands and feet: skin-coloured / dark discs at the wrists and ankles mark the limb ends
   for (const k of [COCO17.leftWrist, COCO17.rightWrist]) canvas.disc(f.points[k][0], f.points[k][1], r * 0.45, f.skin);
-  for (const k of [COCO17.leftAnkle, COCO17.rightAnkle])
-    canvas.disc(f.points[k][0], f.points[k][1], r * 0.5, [40, 30, 30]);
-  for (const k of [COCO17.leftEar, COCO17.rightEar])
-    canvas.disc(f.points[k][0], f.points[k][1], r * 0.35, shadeOf(f.skin, 0.75));
+  for (const k of [COCO17.leftAnkle, COCO17.rightAnkle]) canvas.disc(f.points[k][0], f.points[k][1], r * 0.5, [40, 30, 30]);
+  for (const k of [COCO17.leftEar, COCO17.rightEar]) canvas.disc(f.points[k][0], f.points[k][1], r * 0.35, shadeOf(f.skin, 0.75));
   if (f.facing === "front") {
     canvas.disc(f.head.x, f.head.y, r, f.skin);
     canvas.disc(f.points[COCO17.leftEye][0], f.points[COCO17.leftEye][1], dot, [20, 20, 90]);

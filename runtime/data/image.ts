@@ -30,8 +30,7 @@ export async function decodeImage(path: string, expected?: { width: number; heig
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === "ENOENT" || /no such file|missing/i.test(err.message) ? "image file not found" : err.message;
+    const why = err.code === "ENOENT" || /no such file|missing/i.test(err.message) ? "image file not found" : err.message;
     throw new PosecError(`${path}: cannot be decoded as an image (${why})`, "PN5002");
   }
   const { width, height, channels } = out.info;

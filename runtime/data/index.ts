@@ -6,15 +6,7 @@ import { readCocoDataset, type CocoDataset, type ReadCocoOptions } from "./coco.
 import { SYNTH_VERSION, synthPaths, synthesizeDataset } from "./synth.js";
 
 export { batches, epochOrder, epochAugmentSeed, type Batch, type BatchOptions, type BatchStream } from "./batches.js";
-export {
-  readCocoDataset,
-  type CocoDataset,
-  type CocoImage,
-  type CocoPerson,
-  type BadSample,
-  type ReadCocoOptions,
-  type SampleRef,
-} from "./coco.js";
+export { readCocoDataset, type CocoDataset, type CocoImage, type CocoPerson, type BadSample, type ReadCocoOptions, type SampleRef } from "./coco.js";
 export { sampleConfigFromIr, DEFAULT_TARGET_CHOICES, type DataIrParts, type SampleConfigOverrides } from "./config.js";
 export { buildSample, loadSample, type SampleConfig, type TrainingSample, type InputSpec } from "./sample.js";
 export { synthesizeDataset, synthPaths, type SynthOptions, type SynthResult } from "./synth.js";
@@ -43,13 +35,7 @@ export async function openDataset(data: DataIR, schema: KeypointsIR, o: OpenData
   const dir = resolve(base, o.synthDir ?? join(".posec-cache", `synth-${data.seed}-${data.images}-${data.size}`));
   const { annotationsFile, imagesDir } = synthPaths(dir);
   if (!sameSynthSet(annotationsFile, data)) {
-    await synthesizeDataset({
-      outDir: dir,
-      images: data.images,
-      size: data.size,
-      seed: data.seed,
-      onProgress: o.onSynthProgress,
-    });
+    await synthesizeDataset({ outDir: dir, images: data.images, size: data.size, seed: data.seed, onProgress: o.onSynthProgress });
   }
   return readCocoDataset(annotationsFile, imagesDir, schema, { ...o, minArea: o.minArea ?? (0.05 * data.size) ** 2 });
 }

@@ -27,17 +27,9 @@ export function localSource(dataset: CocoDataset, config: SampleConfig): SampleS
 }
 
 /** `count` workers running `script` (the bundled worker.ts), each sent the dataset and config once. */
-export function workerSource(
-  dataset: CocoDataset,
-  config: SampleConfig,
-  count: number,
-  script: string | URL,
-): SampleSource {
+export function workerSource(dataset: CocoDataset, config: SampleConfig, count: number, script: string | URL): SampleSource {
   const init: WorkerInit = { posecDataWorker: true, dataset, config };
-  const pending = new Map<
-    number,
-    { resolve: (b: SampleBuffers) => void; reject: (e: Error) => void; worker: number }
-  >();
+  const pending = new Map<number, { resolve: (b: SampleBuffers) => void; reject: (e: Error) => void; worker: number }>();
   const busy = new Array<number>(count).fill(0);
   let nextId = 0;
   let failure: Error | null = null;

@@ -28,8 +28,7 @@ export function decodeRleString(s: string): number[] {
     while (more) {
       if (p >= s.length) throw new PosecError(`RLE string ends inside a count`, "PN5003");
       const c = s.charCodeAt(p) - 48;
-      if (c < 0 || c > 63)
-        throw new PosecError(`RLE string has an invalid character ${JSON.stringify(s[p])}`, "PN5003");
+      if (c < 0 || c > 63) throw new PosecError(`RLE string has an invalid character ${JSON.stringify(s[p])}`, "PN5003");
       // plain arithmetic instead of bit operations: counts can need more than 31 bits in intermediate form
       x += (c & 0x1f) * 2 ** (5 * k);
       more = (c & 0x20) !== 0;

@@ -1,15 +1,7 @@
 // One training sample: decoded image + annotations -> augmented, normalised input and its targets.
 import type { KeypointsIR } from "../../compiler/ir/types.js";
 import { Rng, seedFor } from "../util/rng.js";
-import {
-  applyAffine,
-  augmentAffine,
-  drawAugment,
-  fitAffine,
-  prefilter,
-  warpIgnoreToWeight,
-  warpRgb,
-} from "./augment.js";
+import { applyAffine, augmentAffine, drawAugment, fitAffine, prefilter, warpIgnoreToWeight, warpRgb } from "./augment.js";
 import type { Affine, AugmentOptions } from "./augment.js";
 import type { CocoDataset, CocoImage } from "./coco.js";
 import { decodeImage, type RgbImage } from "./image.js";
@@ -68,13 +60,7 @@ export function ignoreRaster(record: CocoImage): Uint8Array | null {
  * Builds a sample from a decoded image. `mainPerson` (an index into record.people) centres and scales the
  * crop; rng null or cfg.augment null means no augmentation.
  */
-export function buildSample(
-  img: RgbImage,
-  record: CocoImage,
-  mainPerson: number,
-  cfg: SampleConfig,
-  rng: Rng | null,
-): TrainingSample {
+export function buildSample(img: RgbImage, record: CocoImage, mainPerson: number, cfg: SampleConfig, rng: Rng | null): TrainingSample {
   const { input, keypoints: schema, targets } = cfg;
   let affine: Affine;
   let flipped = false;
@@ -105,9 +91,7 @@ export function buildSample(
   });
 
   const ignore = ignoreRaster(record);
-  const weight = ignore
-    ? warpIgnoreToWeight(ignore, record.width, record.height, affine, input.width, input.height)
-    : null;
+  const weight = ignore ? warpIgnoreToWeight(ignore, record.width, record.height, affine, input.width, input.height) : null;
   return {
     image,
     heatmaps: heatmapTargets(people, schema.joints.length, schema.background, targets),

@@ -10,6 +10,7 @@
 // the number of pixels that outline fills (runtime/data/rle.ts fillPolygon) and its bbox the outline's extent.
 // Same options -> byte-identical files; every file is written atomically, annotations.json last.
 import { join } from "node:path";
+import coco18 from "../../compiler/keypoints/coco18.json" with { type: "json" };
 import { Canvas, writePng, type Rgb } from "../render/canvas.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Rng, seedFor } from "../util/rng.js";
@@ -19,46 +20,13 @@ import { fillPolygon, maskBbox, maskToRle, rleArea } from "./rle.js";
 
 export const SYNTH_VERSION = 1;
 
-const COCO17_NAMES = [
-  "nose",
-  "left_eye",
-  "right_eye",
-  "left_ear",
-  "right_ear",
-  "left_shoulder",
-  "right_shoulder",
-  "left_elbow",
-  "right_elbow",
-  "left_wrist",
-  "right_wrist",
-  "left_hip",
-  "right_hip",
-  "left_knee",
-  "right_knee",
-  "left_ankle",
-  "right_ankle",
-];
+/** the COCO-17 keypoint names, from the one table the compiler also reads */
+const COCO17_NAMES: string[] = coco18.coco17_order;
 /** COCO's person skeleton (1-based keypoint pairs), as in person_keypoints_*.json */
+// prettier-ignore
 const COCO_SKELETON = [
-  [16, 14],
-  [14, 12],
-  [17, 15],
-  [15, 13],
-  [12, 13],
-  [6, 12],
-  [7, 13],
-  [6, 7],
-  [6, 8],
-  [7, 9],
-  [8, 10],
-  [9, 11],
-  [2, 3],
-  [1, 2],
-  [1, 3],
-  [2, 4],
-  [3, 5],
-  [4, 6],
-  [5, 7],
+  [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11],
+  [2, 3], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7],
 ];
 
 export interface SynthOptions {
@@ -109,12 +77,12 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
     const { canvas, anns } = synthImage(new Rng(seedFor(o.seed, i)), o.size);
     images.push({ id, file_name: fileName, width: o.size, height: o.size });
     for (const a of anns) annotations.push({ ...a, id: annotations.length + 1, image_id: id });
-    writes.push(
-      writePng(canvas, join(imagesDir, fileName)).then(() => {
-        done++;
-        o.onProgress?.(done, o.images);
-      }),
-    );
+    const write = writePng(canvas, join(imagesDir, fileName)).then(() => {
+      done++;
+      o.onProgress?.(done, o.images);
+    });
+    write.catch(() => {}); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+    writes.push(write);
     // a few encodes in flight: sharp encodes on its own threads while the next image is drawn
     if (writes.length >= 4) await writes.shift();
   }

@@ -38,12 +38,7 @@ export interface TargetOptions {
 export const GAUSSIAN_CUTOFF_EXPONENT = 4.6052;
 
 /** [h, w, J (+1)] heatmaps; the background channel, if requested, is last. */
-export function heatmapTargets(
-  people: PersonJoints[],
-  jointCount: number,
-  background: boolean,
-  o: TargetOptions,
-): Float32Array {
+export function heatmapTargets(people: PersonJoints[], jointCount: number, background: boolean, o: TargetOptions): Float32Array {
   const C = jointCount + (background ? 1 : 0);
   const { gridWidth: gw, gridHeight: gh, stride, sigma } = o;
   const out = new Float32Array(gw * gh * C);
@@ -83,11 +78,7 @@ export function heatmapTargets(
 }
 
 /** [h, w, 2L] part affinity fields; limb i writes channels 2i (x) and 2i+1 (y). */
-export function pafTargets(
-  people: PersonJoints[],
-  limbs: { from: number; to: number }[],
-  o: TargetOptions,
-): Float32Array {
+export function pafTargets(people: PersonJoints[], limbs: { from: number; to: number }[], o: TargetOptions): Float32Array {
   const { gridWidth: gw, gridHeight: gh, stride } = o;
   const L = limbs.length;
   const C = 2 * L;

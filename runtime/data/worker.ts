@@ -27,23 +27,11 @@ if (!isMainThread && parentPort && init?.posecDataWorker) {
   port.on("message", (req: SampleRequest) => {
     loadSample(init.dataset, req.index, init.config, req.seed).then(
       (s) => {
-        const reply: SampleReply = {
-          id: req.id,
-          ok: true,
-          image: s.image,
-          heatmaps: s.heatmaps,
-          pafs: s.pafs,
-          mask: s.mask,
-        };
+        const reply: SampleReply = { id: req.id, ok: true, image: s.image, heatmaps: s.heatmaps, pafs: s.pafs, mask: s.mask };
         port.postMessage(reply, [s.image.buffer, s.heatmaps.buffer, s.pafs.buffer, s.mask.buffer] as ArrayBuffer[]);
       },
       (e: unknown) => {
-        const reply: SampleReply = {
-          id: req.id,
-          ok: false,
-          message: e instanceof Error ? e.message : String(e),
-          code: isPosecError(e) ? e.code : null,
-        };
+        const reply: SampleReply = { id: req.id, ok: false, message: e instanceof Error ? e.message : String(e), code: isPosecError(e) ? e.code : null };
         port.postMessage(reply);
       },
     );

@@ -66,13 +66,7 @@ export function maskedL2(pred: tf.Tensor4D, target: tf.Tensor4D, mask: tf.Tensor
  * Indices of the k largest of `values[row*cols + c]` for c < candidates, per row, largest first;
  * ties go to the lower index (deterministic).
  */
-export function topKPerRow(
-  values: ArrayLike<number>,
-  rows: number,
-  cols: number,
-  candidates: number,
-  k: number,
-): number[][] {
+export function topKPerRow(values: ArrayLike<number>, rows: number, cols: number, candidates: number, k: number): number[][] {
   if (!(Number.isInteger(k) && k >= 1 && k <= candidates && candidates <= cols)) {
     throw new Error(`top-k: need 1 <= k (${k}) <= candidates (${candidates}) <= channels (${cols})`);
   }
@@ -142,14 +136,7 @@ export function poseLoss(
       const pafMask = loss.paf.masked ? targets.mask : null;
       const heatmap =
         loss.hardjoint && mined.has(stage)
-          ? hardJointLoss(
-              out.heatmaps,
-              targets.heatmaps,
-              hmMask,
-              loss.hardjoint.topk,
-              loss.hardjoint.background,
-              keypoints.background,
-            )
+          ? hardJointLoss(out.heatmaps, targets.heatmaps, hmMask, loss.hardjoint.topk, loss.hardjoint.background, keypoints.background)
           : maskedL2(out.heatmaps, targets.heatmaps, hmMask);
       const paf = maskedL2(out.pafs, targets.pafs, pafMask);
       perStage.push({ stage, heatmap, paf });
@@ -171,9 +158,7 @@ function checkShapes(stageOutputs: StageOutput[], targets: PoseTargets, loss: Lo
     throw new Error(`poseLoss: mask shape [${targets.mask.shape}] should be [${[b, h, w, 1]}]`);
   }
   if (!same(targets.pafs.shape.slice(0, 3), [b, h, w])) {
-    throw new Error(
-      `poseLoss: PAF targets [${targets.pafs.shape}] and heatmap targets [${targets.heatmaps.shape}] differ in size`,
-    );
+    throw new Error(`poseLoss: PAF targets [${targets.pafs.shape}] and heatmap targets [${targets.heatmaps.shape}] differ in size`);
   }
   stageOutputs.forEach((o, i) => {
     if (!same(o.heatmaps.shape, targets.heatmaps.shape) || !same(o.pafs.shape, targets.pafs.shape)) {

@@ -26,10 +26,7 @@ export interface RenderTargetsOptions {
 
 export async function renderTargets(o: RenderTargetsOptions): Promise<{ path: string; width: number; height: number }> {
   if (!Number.isInteger(o.index) || o.index < 0 || o.index >= o.dataset.samples.length) {
-    throw new PosecError(
-      `sample index ${o.index} is out of range (the dataset has ${o.dataset.samples.length} samples)`,
-      "PN5005",
-    );
+    throw new PosecError(`sample index ${o.index} is out of range (the dataset has ${o.dataset.samples.length} samples)`, "PN5005");
   }
   const config: SampleConfig = o.augment === false ? { ...o.config, augment: null } : o.config;
   const sample = await loadSample(o.dataset, o.index, config, epochAugmentSeed(o.seed, o.epoch ?? 0));
@@ -77,11 +74,7 @@ export function drawTargets(s: TrainingSample, cfg: SampleConfig, zoomOption?: n
       let best = 0;
       let bestJ = -1;
       for (let j = 0; j < J; j++) {
-        const v =
-          (1 - fx) * (1 - fy) * at(x0, y0, j) +
-          fx * (1 - fy) * at(x1, y0, j) +
-          (1 - fx) * fy * at(x0, y1, j) +
-          fx * fy * at(x1, y1, j);
+        const v = (1 - fx) * (1 - fy) * at(x0, y0, j) + fx * (1 - fy) * at(x1, y0, j) + (1 - fx) * fy * at(x0, y1, j) + fx * fy * at(x1, y1, j);
         if (v > best) [best, bestJ] = [v, j];
       }
       if (bestJ >= 0) canvas.blend(x, y, colors[bestJ], Math.min(1, best) * 0.7);
@@ -112,14 +105,7 @@ export function drawTargets(s: TrainingSample, cfg: SampleConfig, zoomOption?: n
         const cx = W + GAP + (offset + gx * t.stride + 0.5) * zoom - 0.5;
         const cy = (offset + gy * t.stride + 0.5) * zoom - 0.5;
         const color = paletteColor(l, L);
-        canvas.line(
-          cx - (vx * len) / 2,
-          cy - (vy * len) / 2,
-          cx + (vx * len) / 2,
-          cy + (vy * len) / 2,
-          color,
-          Math.max(1, zoom * 0.6),
-        );
+        canvas.line(cx - (vx * len) / 2, cy - (vy * len) / 2, cx + (vx * len) / 2, cy + (vy * len) / 2, color, Math.max(1, zoom * 0.6));
         canvas.disc(cx + (vx * len) / 2, cy + (vy * len) / 2, Math.max(1, zoom * 0.7), color);
       }
     }

@@ -50,7 +50,12 @@ describe("batch iterator", () => {
     const order1 = bs.filter((b) => b.epoch === 1).flatMap((b) => b.indices);
     expect(order1).not.toEqual(order0); // reshuffled
     const b = bs[0];
-    expect(b.shapes).toEqual({ images: [4, 64, 64, 3], heatmaps: [4, 8, 8, 19], pafs: [4, 8, 8, 38], masks: [4, 8, 8, 1] });
+    expect(b.shapes).toEqual({
+      images: [4, 64, 64, 3],
+      heatmaps: [4, 8, 8, 19],
+      pafs: [4, 8, 8, 38],
+      masks: [4, 8, 8, 1],
+    });
     expect(b.images.length).toBe(4 * 64 * 64 * 3);
     expect(b.heatmaps.length).toBe(4 * 8 * 8 * 19);
   });
@@ -112,13 +117,22 @@ describe("batch iterator", () => {
   });
 
   it("reports a worker script that cannot start as a PosecError, even with skipBad", async () => {
-    const e = await collect({ workers: 1, workerScript: join(dir.path, "missing-worker.mjs"), skipBad: true }).catch((x) => x);
+    const e = await collect({ workers: 1, workerScript: join(dir.path, "missing-worker.mjs"), skipBad: true }).catch(
+      (x) => x,
+    );
     expect(e).toBeInstanceOf(PosecError);
     expect(e.message).toMatch(/data worker failed/);
   });
 
   it("stops cleanly when the consumer breaks out early", async () => {
-    const stream = batches({ dataset: ds, config: cfg, batchSize: 4, seed: 1, workers: 1, workerScript: worker.script });
+    const stream = batches({
+      dataset: ds,
+      config: cfg,
+      batchSize: 4,
+      seed: 1,
+      workers: 1,
+      workerScript: worker.script,
+    });
     let n = 0;
     for await (const b of stream) {
       expect(b.step).toBe(n);
@@ -163,9 +177,25 @@ describe("bad samples at load time", () => {
 describe("config from the IR", () => {
   it("takes stride, sigma, PAF width, augmentation and normalisation from the IR", () => {
     const c = sampleConfigFromIr({
-      input: { tensor: "image", height: 368, width: 368, channels: 3, scale: 1 / 256, shift: -0.5, channelOrder: "bgr", span: SPAN },
+      input: {
+        tensor: "image",
+        height: 368,
+        width: 368,
+        channels: 3,
+        scale: 1 / 256,
+        shift: -0.5,
+        channelOrder: "bgr",
+        span: SPAN,
+      },
       keypoints: COCO18,
-      stages: { count: 6, stride: 8, features: "f", concatOrder: ["pafs", "heatmaps", "features"], outputs: [], span: SPAN },
+      stages: {
+        count: 6,
+        stride: 8,
+        features: "f",
+        concatOrder: ["pafs", "heatmaps", "features"],
+        outputs: [],
+        span: SPAN,
+      },
       train: {
         targets: { sigma: 7, pafWidth: 1 },
         augment: { scale: [0.5, 1.1], rotate: 40, flip: 0.5, crop: [368, 368], centerPerturb: 40 },

@@ -35,7 +35,10 @@ function posecError(fn: () => unknown): PosecError {
 
 describe("annotation file validation", () => {
   it("reads a valid file: one sample per main person", () => {
-    const { run } = read(cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32), bbox: [20, 10, 24, 44], area: 900 }]), "ok.json");
+    const { run } = read(
+      cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32), bbox: [20, 10, 24, 44], area: 900 }]),
+      "ok.json",
+    );
     const ds = run();
     expect(ds.images).toHaveLength(1);
     expect(ds.samples).toEqual([{ image: 0, person: 0 }]);
@@ -44,7 +47,10 @@ describe("annotation file validation", () => {
   });
 
   it("names the file and the annotation when keypoints have the wrong length", () => {
-    const { file, run } = read(cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32) }, { keypoints: new Array(50).fill(0) }]), "short.json");
+    const { file, run } = read(
+      cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32) }, { keypoints: new Array(50).fill(0) }]),
+      "short.json",
+    );
     const e = posecError(run);
     expect(e.message).toContain(file);
     expect(e.message).toContain("annotations[1].keypoints must have 51 numbers");
@@ -58,24 +64,37 @@ describe("annotation file validation", () => {
   });
 
   it("rejects malformed JSON and missing sections, naming the file", () => {
-    const bad = read("{ \"images\": [", "broken.json");
+    const bad = read('{ "images": [', "broken.json");
     expect(posecError(bad.run).message).toMatch(new RegExp(`${bad.file}: not valid JSON`));
     const missing = read({ images: [] }, "noanns.json");
     expect(posecError(missing.run).message).toBe(`${missing.file}: the file is missing "annotations"`);
   });
 
   it("rejects a bad segmentation with a readable sentence", () => {
-    const { run } = read(cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32), segmentation: { counts: 12, size: [64, 64] } }]), "seg.json");
-    expect(posecError(run).message).toContain("annotations[0].segmentation.counts must be a compressed RLE string or a list of run lengths");
-    const wrongSize = read(cocoDoc([img(1)], [{ iscrowd: 1, segmentation: { counts: [4096], size: [32, 128] } }]), "segsize.json");
-    expect(posecError(wrongSize.run).message).toContain("annotations[0].segmentation.size [32,128] does not match 1.png");
+    const { run } = read(
+      cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32), segmentation: { counts: 12, size: [64, 64] } }]),
+      "seg.json",
+    );
+    expect(posecError(run).message).toContain(
+      "annotations[0].segmentation.counts must be a compressed RLE string or a list of run lengths",
+    );
+    const wrongSize = read(
+      cocoDoc([img(1)], [{ iscrowd: 1, segmentation: { counts: [4096], size: [32, 128] } }]),
+      "segsize.json",
+    );
+    expect(posecError(wrongSize.run).message).toContain(
+      "annotations[0].segmentation.size [32,128] does not match 1.png",
+    );
   });
 
   it("names an invalid image entry; with skipBad drops it with its annotations, counted once", () => {
-    const doc = cocoDoc([img(1), { id: 2, file_name: "2.png", width: 0, height: 64 }], [
-      { image_id: 1, keypoints: standingPerson(32, 32) },
-      { image_id: 2, keypoints: standingPerson(32, 32) },
-    ]);
+    const doc = cocoDoc(
+      [img(1), { id: 2, file_name: "2.png", width: 0, height: 64 }],
+      [
+        { image_id: 1, keypoints: standingPerson(32, 32) },
+        { image_id: 2, keypoints: standingPerson(32, 32) },
+      ],
+    );
     expect(posecError(read(doc, "badimg.json").run).message).toContain("images[1].width must be at least 1");
     const ds = read(doc, "badimg-skip.json", { skipBad: true }).run();
     expect(ds.images.map((i) => i.id)).toEqual([1]);
@@ -93,7 +112,9 @@ describe("annotation file validation", () => {
     const { file, run } = read(cocoDoc([img(1)], [{ keypoints: k }]), "outside.json");
     const e = posecError(run);
     expect(e.message).toContain(file);
-    expect(e.message).toContain("annotations[0].keypoints: keypoint 9 (left_wrist) at (70, 30) lies outside 1.png (64x64)");
+    expect(e.message).toContain(
+      "annotations[0].keypoints: keypoint 9 (left_wrist) at (70, 30) lies outside 1.png (64x64)",
+    );
   });
 
   it("ignores the coordinates of unlabelled keypoints", () => {
@@ -103,7 +124,13 @@ describe("annotation file validation", () => {
   });
 
   it("reports a missing image file by its path", () => {
-    const { run } = read(cocoDoc([img(1), img(7)], [{ keypoints: standingPerson(32, 32) }, { image_id: 7, keypoints: standingPerson(32, 32) }]), "noimg.json");
+    const { run } = read(
+      cocoDoc(
+        [img(1), img(7)],
+        [{ keypoints: standingPerson(32, 32) }, { image_id: 7, keypoints: standingPerson(32, 32) }],
+      ),
+      "noimg.json",
+    );
     expect(posecError(run).message).toContain(`${dir.path}/images/7.png: image file not found`);
   });
 
@@ -135,7 +162,10 @@ describe("annotation file validation", () => {
 
 describe("image decoding", () => {
   it("names a corrupt image file", async () => {
-    const ds = read(cocoDoc([img(5, "corrupt.png")], [{ image_id: 5, keypoints: standingPerson(32, 32) }]), "corrupt.json").run();
+    const ds = read(
+      cocoDoc([img(5, "corrupt.png")], [{ image_id: 5, keypoints: standingPerson(32, 32) }]),
+      "corrupt.json",
+    ).run();
     const e = await loadSample(ds, 0, sampleConfig(), 1).catch((x) => x);
     expect(e).toBeInstanceOf(PosecError);
     expect(e.message).toContain(`${dir.path}/images/corrupt.png: cannot be decoded`);
@@ -204,7 +234,13 @@ describe("miss mask", () => {
 
   it("is fractional on cells a region covers in part", async () => {
     // polygon covering x 8..12 (4 of cell 1's 8 columns), y 8..16 (all of cell 1's rows): weight 1 - 32/64
-    const doc = cocoDoc([img(1)], [{ keypoints: standingPerson(32, 32) }, { keypoints: new Array(51).fill(0), segmentation: [[8, 8, 12, 8, 12, 16, 8, 16]] }]);
+    const doc = cocoDoc(
+      [img(1)],
+      [
+        { keypoints: standingPerson(32, 32) },
+        { keypoints: new Array(51).fill(0), segmentation: [[8, 8, 12, 8, 12, 16, 8, 16]] },
+      ],
+    );
     const s = await loadSample(read(doc, "partial.json").run(), 0, sampleConfig(), 1);
     expect(s.mask[1 * 8 + 1]).toBeCloseTo(0.5, 6);
   });

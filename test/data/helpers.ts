@@ -102,7 +102,9 @@ export async function writeTestPng(
     }
   }
   mkdirSync(join(path, ".."), { recursive: true });
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path);
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 export interface AnnotationInput {
@@ -116,7 +118,10 @@ export interface AnnotationInput {
 }
 
 /** A person_keypoints document for the given images and annotations (ids filled in). */
-export function cocoDoc(images: { id: number; file_name: string; width: number; height: number }[], anns: AnnotationInput[]) {
+export function cocoDoc(
+  images: { id: number; file_name: string; width: number; height: number }[],
+  anns: AnnotationInput[],
+) {
   return {
     images,
     annotations: anns.map((a, i) => ({
@@ -146,5 +151,7 @@ export function expectSameFloats(actual: Float32Array, expected: Float32Array, w
   if (a.equals(b)) return;
   let i = 0;
   while (i < Math.min(actual.length, expected.length) && Object.is(actual[i], expected[i])) i++;
-  throw new Error(`${what} differs (lengths ${actual.length} / ${expected.length}; first at ${i}: ${actual[i]} vs ${expected[i]})`);
+  throw new Error(
+    `${what} differs (lengths ${actual.length} / ${expected.length}; first at ${i}: ${actual[i]} vs ${expected[i]})`,
+  );
 }

@@ -25,14 +25,23 @@ describe("target picture", () => {
     path: "x.png",
     width: 64,
     height: 64,
-    people: [{ annotation: 0, keypoints: cocoKeypoints({ 5: [35.5, 19.5, 2], 7: [51.5, 19.5, 2] }), numKeypoints: 2, bbox: [0, 0, 63, 63] as [number, number, number, number], area: 100 }],
+    people: [
+      {
+        annotation: 0,
+        keypoints: cocoKeypoints({ 5: [35.5, 19.5, 2], 7: [51.5, 19.5, 2] }),
+        numKeypoints: 2,
+        bbox: [0, 0, 63, 63] as [number, number, number, number],
+        area: 100,
+      },
+    ],
     ignore: [{ kind: "polygons" as const, polygons: [[0, 48, 16, 48, 16, 64, 0, 64]] }],
   };
   const cfg = sampleConfig();
   const sample = buildSample({ width: 64, height: 64, data }, record, 0, cfg, new Rng(1));
   const zoom = 2;
   const canvas = drawTargets(sample, cfg, zoom);
-  const px = (x: number, y: number) => Array.from(canvas.data.slice((y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3));
+  const px = (x: number, y: number) =>
+    Array.from(canvas.data.slice((y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3));
 
   it("has two input-sized panels side by side", () => {
     expect([canvas.width, canvas.height]).toEqual([2 * 64 * zoom + 4, 64 * zoom]);
@@ -46,7 +55,8 @@ describe("target picture", () => {
     const color = paletteColor(J.LShoulder, 18);
     const grey = Math.round(128 * 0.55); // the dimmed background
     const got = px(71, 45);
-    for (let c = 0; c < 3; c++) expect(Math.abs(got[c] - (grey * (1 - alpha) + color[c] * alpha))).toBeLessThanOrEqual(1);
+    for (let c = 0; c < 3; c++)
+      expect(Math.abs(got[c] - (grey * (1 - alpha) + color[c] * alpha))).toBeLessThanOrEqual(1);
   });
 
   it("draws PAF arrows in the right panel and hatches masked cells in both", () => {
@@ -74,12 +84,22 @@ describe("target picture", () => {
     const r = await synthesizeDataset({ outDir: join(dir.path, "set"), images: 2, size: 64, seed: 2 });
     const ds = readCocoDataset(r.annotationsFile, r.imagesDir, COCO18, { minArea: 0 });
     const out = join(dir.path, "t.png");
-    const res = await renderTargets({ dataset: ds, index: 0, config: sampleConfig({ augment: { scale: [0.5, 1.1], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 10 } }), seed: 1, out });
+    const res = await renderTargets({
+      dataset: ds,
+      index: 0,
+      config: sampleConfig({
+        augment: { scale: [0.5, 1.1], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 10 },
+      }),
+      seed: 1,
+      out,
+    });
     const img = await decodeImage(out);
     expect([img.width, img.height]).toEqual([res.width, res.height]);
     expect(res.width).toBe(2 * 64 * 6 + 4); // default zoom: ceil(368 / 64) = 6
     await renderTargets({ dataset: ds, index: 0, config: sampleConfig(), seed: 1, augment: false, zoom: 1, out });
     expect((await decodeImage(out)).width).toBe(2 * 64 + 4);
-    await expect(renderTargets({ dataset: ds, index: 99, config: sampleConfig(), seed: 1, out })).rejects.toThrow(/out of range/);
+    await expect(renderTargets({ dataset: ds, index: 99, config: sampleConfig(), seed: 1, out })).rejects.toThrow(
+      /out of range/,
+    );
   });
 });

@@ -1,7 +1,15 @@
 // COCO RLE (both forms) and polygon filling, against hand-decoded masks and hand-encoded strings.
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../runtime/util/rng.js";
-import { decodeRleString, encodeRleString, fillPolygon, maskBbox, maskToRle, rleArea, rleToMask } from "../../runtime/data/rle.js";
+import {
+  decodeRleString,
+  encodeRleString,
+  fillPolygon,
+  maskBbox,
+  maskToRle,
+  rleArea,
+  rleToMask,
+} from "../../runtime/data/rle.js";
 
 // A 3-row, 4-column mask. Column-major runs [1, 2, 4, 3, 2]: position q is column floor(q / 3), row q % 3;
 // ones at q = 1, 2 (column 0, rows 1-2) and q = 7, 8, 9 (column 2 rows 1-2, column 3 row 0).

@@ -13,7 +13,8 @@ const C = COCO18.heatmapChannels;
 const P = COCO18.pafChannels;
 
 describe("COCO-17 -> COCO-18 joints", () => {
-  const shoulders = (lv: number, rv: number) => cocoKeypoints({ 5: [30, 40, lv], 6: [10, 20, rv], 0: [7, 8, 2], 1: [3, 4, 1] });
+  const shoulders = (lv: number, rv: number) =>
+    cocoKeypoints({ 5: [30, 40, lv], 6: [10, 20, rv], 0: [7, 8, 2], 1: [3, 4, 1] });
 
   it("copies single-source joints: RShoulder <- right_shoulder, LEye <- left_eye", () => {
     const p = toSchemaJoints(shoulders(2, 2), COCO18);
@@ -82,7 +83,8 @@ describe("horizontal flip", () => {
     expect(plain.flipped).toBe(false);
     expect(flipped.flipped).toBe(true);
     // BGR, pixel * 1/256 - 0.5: red (255, 0, 0) -> B -0.5, R 0.49609375; the red block moves to columns 54..63
-    const px = (s: typeof plain, x: number, y: number) => Array.from(s.image.slice((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+    const px = (s: typeof plain, x: number, y: number) =>
+      Array.from(s.image.slice((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
     expect(px(plain, 0, 5)).toEqual([-0.5, -0.5, 0.49609375]);
     expect(px(flipped, 63, 5)).toEqual([-0.5, -0.5, 0.49609375]);
     expect(px(flipped, 54, 5)).toEqual([-0.5, -0.5, 0.49609375]);
@@ -134,7 +136,9 @@ describe("one augmentation for image, keypoints and targets", () => {
     // a white 3x3 dot centred on pixel (20, 30), the nose annotated there
     const { img, record } = fixture(cocoKeypoints({ 0: [20, 30, 2] }));
     for (let y = 29; y <= 31; y++) for (let x = 19; x <= 21; x++) img.data.set([255, 255, 255], (y * 64 + x) * 3);
-    const cfg = sampleConfig({ augment: { scale: [0.9, 1.3], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 8 } });
+    const cfg = sampleConfig({
+      augment: { scale: [0.9, 1.3], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 8 },
+    });
     for (let seed = 1; seed <= 6; seed++) {
       const s = buildSample(img, record, 0, cfg, new Rng(seed));
       const [nx, ny] = [s.people[0].xy[0], s.people[0].xy[1]];
@@ -147,7 +151,8 @@ describe("one augmentation for image, keypoints and targets", () => {
       // and the nose heat is largest on the cell nearest to it
       let best = -1;
       let bestCell = -1;
-      for (let c = 0; c < 64; c++) if (s.heatmaps[c * C + J.Nose] > best) [best, bestCell] = [s.heatmaps[c * C + J.Nose], c];
+      for (let c = 0; c < 64; c++)
+        if (s.heatmaps[c * C + J.Nose] > best) [best, bestCell] = [s.heatmaps[c * C + J.Nose], c];
       expect(bestCell % 8).toBe(Math.min(7, Math.max(0, Math.round((nx - 3.5) / 8))));
       expect(Math.floor(bestCell / 8)).toBe(Math.min(7, Math.max(0, Math.round((ny - 3.5) / 8))));
     }
@@ -155,7 +160,9 @@ describe("one augmentation for image, keypoints and targets", () => {
 
   it("the same seed gives the same sample", () => {
     const { img, record } = fixture(cocoKeypoints({ 0: [20, 30, 2], 5: [35.5, 19.5, 2] }));
-    const cfg = sampleConfig({ augment: { scale: [0.5, 1.1], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 40 } });
+    const cfg = sampleConfig({
+      augment: { scale: [0.5, 1.1], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 40 },
+    });
     const a = buildSample(img, record, 0, cfg, new Rng(42));
     const b = buildSample(img, record, 0, cfg, new Rng(42));
     const c = buildSample(img, record, 0, cfg, new Rng(43));

@@ -20,7 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => dir.remove());
 
-const files = (set: string) => ["annotations.json", ...readdirSync(join(dir.path, set, "images")).sort().map((f) => `images/${f}`)];
+const files = (set: string) => [
+  "annotations.json",
+  ...readdirSync(join(dir.path, set, "images"))
+    .sort()
+    .map((f) => `images/${f}`),
+];
 const bytes = (set: string, f: string) => readFileSync(join(dir.path, set, f));
 
 interface Ann {
@@ -32,7 +37,8 @@ interface Ann {
   bbox: number[];
   segmentation: number[][] | { counts: number[]; size: [number, number] };
 }
-const doc = () => JSON.parse(bytes("a", "annotations.json").toString()) as { images: { id: number }[]; annotations: Ann[] };
+const doc = () =>
+  JSON.parse(bytes("a", "annotations.json").toString()) as { images: { id: number }[]; annotations: Ann[] };
 
 describe("synthetic dataset", () => {
   it("writes the same bytes for the same seed, different bytes for another", () => {
@@ -45,7 +51,9 @@ describe("synthetic dataset", () => {
   });
 
   it("passes the COCO reader, with samples and nothing skipped", () => {
-    const ds = readCocoDataset(join(dir.path, "a", "annotations.json"), join(dir.path, "a", "images"), COCO18, { minArea: 0 });
+    const ds = readCocoDataset(join(dir.path, "a", "annotations.json"), join(dir.path, "a", "images"), COCO18, {
+      minArea: 0,
+    });
     expect(ds.images).toHaveLength(opts.images);
     expect(ds.skipped).toEqual([]);
     expect(ds.samples.length).toBeGreaterThanOrEqual(opts.images);
@@ -125,7 +133,11 @@ describe("openDataset", () => {
   });
 
   it("reads a COCO folder relative to baseDir", async () => {
-    const ds = await openDataset({ kind: "coco", root: "a", annotations: "annotations.json", images: "images" }, COCO18, { baseDir: dir.path, minArea: 0 });
+    const ds = await openDataset(
+      { kind: "coco", root: "a", annotations: "annotations.json", images: "images" },
+      COCO18,
+      { baseDir: dir.path, minArea: 0 },
+    );
     expect(ds.images).toHaveLength(opts.images);
   });
 });

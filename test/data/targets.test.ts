@@ -77,7 +77,11 @@ describe("part affinity fields", () => {
 
   it("is the unit vector along a horizontal limb and zero off it (centred grid)", () => {
     // Neck at cell (1, 2), LShoulder at cell (5, 2): input 3.5 + 8g
-    const m = pafTargets([person({ [J.Neck]: [11.5, 19.5], [J.LShoulder]: [43.5, 19.5] })], COCO18.limbs, targetOptions());
+    const m = pafTargets(
+      [person({ [J.Neck]: [11.5, 19.5], [J.LShoulder]: [43.5, 19.5] })],
+      COCO18.limbs,
+      targetOptions(),
+    );
     // closed box x in [1 - 1, 5 + 1] = 0..6, y in [2 - 1, 2 + 1] = 1..3; perpendicular distance |gy - 2| <= 1
     for (let gy = 0; gy < 8; gy++) {
       for (let gx = 0; gx < 8; gx++) {
@@ -93,7 +97,11 @@ describe("part affinity fields", () => {
   it("along a 3-4-5 diagonal: (0.8, 0.6) within one cell of the line, 0 beyond", () => {
     // Neck at cell (0, 0), LShoulder at cell (4, 3): unit vector (0.8, 0.6);
     // perpendicular distance of cell (x, y) = |0.6 x - 0.8 y|
-    const m = pafTargets([person({ [J.Neck]: [3.5, 3.5], [J.LShoulder]: [35.5, 27.5] })], COCO18.limbs, targetOptions());
+    const m = pafTargets(
+      [person({ [J.Neck]: [3.5, 3.5], [J.LShoulder]: [35.5, 27.5] })],
+      COCO18.limbs,
+      targetOptions(),
+    );
     expect(vx(m, 3, 2)).toBeCloseTo(0.8, 6); // distance |1.8 - 1.6| = 0.2
     expect(vy(m, 3, 2)).toBeCloseTo(0.6, 6);
     expect(vx(m, 1, 1)).toBeCloseTo(0.8, 6); // 0.2
@@ -106,7 +114,11 @@ describe("part affinity fields", () => {
 
   it("follows caffe_train exactly with the cmu convention (cell g at input 8g, half-open rounded box)", () => {
     // joints / 8: Neck (2, 5), LShoulder (10, 5); x in [round(1), round(11)) = 1..10, y in [round(4), round(6)) = 4..5
-    const m = pafTargets([person({ [J.Neck]: [16, 40], [J.LShoulder]: [80, 40] })], COCO18.limbs, targetOptions({ pafConvention: "cmu", gridWidth: 12 }));
+    const m = pafTargets(
+      [person({ [J.Neck]: [16, 40], [J.LShoulder]: [80, 40] })],
+      COCO18.limbs,
+      targetOptions({ pafConvention: "cmu", gridWidth: 12 }),
+    );
     const get = (gx: number, gy: number) => at(m, 12, P, gx, gy, 2 * limb);
     for (let gx = 1; gx <= 10; gx++) {
       expect(get(gx, 4)).toBe(1); // distance exactly 1: kept (dist <= thre)
