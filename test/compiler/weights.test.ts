@@ -1,0 +1,53 @@
+// Parameter specs agree with the shape pass's counts; initial weights follow their distributions and
+// are reproducible.
+import { describe, expect, it } from "vitest";
+import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import { elementCount } from "../../compiler/weights/params.js";
+import { compileFile, ZOO } from "../helpers.js";
+
+describe("parameter specs", () => {
+  it.each([...ZOO, "models/reference/resnet50.posenet", "models/reference/vgg19.posenet"])("%s: trainable and non-trainable totals equal inspect's", (path) => {
+    const r = compileFile(path);
+    const specs = modelParams(r.ir!);
+    const count = (trainable: boolean) => specs.filter((s) => s.trainable === trainable).reduce((a, s) => a + elementCount(s.shape), 0);
+    expect(count(true)).toBe(r.report!.totals.params);
+    expect(count(false)).toBe(r.report!.totals.nonTrainable);
+  });
+});
+
+describe("initial weights", () => {
+  const ir = compileFile("models/small_resnet18_cmupose.posenet").ir!;
+  const specs = modelParams(ir);
+  const w = initialWeights(specs, 7);
+  const stats = (a: Float32Array) => {
+    const mean = a.reduce((s, x) => s + x, 0) / a.length;
+    return { mean, std: Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length) };
+  };
+  it("Gaussian std 0.01 for the stages (CMU-Pose)", () => {
+    const k = w.get("stage2_paf_conv1/kernel")!;
+    expect(k.shape).toEqual([3, 3, 185, 64]);
+    const s = stats(k.data);
+    expect(Math.abs(s.mean)).toBeLessThan(0.001);
+    expect(s.std).toBeGreaterThan(0.0097);
+    expect(s.std).toBeLessThan(0.0103);
+  });
+  it("Kaiming fan_out for the ResNet convolutions: std sqrt(2 / (filters * kh * kw))", () => {
+    const k = w.get("conv1/kernel")!;
+    expect(k.shape).toEqual([7, 7, 3, 64]);
+    const s = stats(k.data);
+    const expected = Math.sqrt(2 / (64 * 49));
+    expect(s.std / expected).toBeGreaterThan(0.95);
+    expect(s.std / expected).toBeLessThan(1.05);
+  });
+  it("batch norm starts at gamma 1, beta 0, mean 0, variance 1; biases at 0", () => {
+    expect([...w.get("bn1/gamma")!.data].every((x) => x === 1)).toBe(true);
+    expect([...w.get("bn1/moving_variance")!.data].every((x) => x === 1)).toBe(true);
+    expect([...w.get("stage1_heatmap_conv1/bias")!.data].every((x) => x === 0)).toBe(true);
+  });
+  it("the same seed gives the same numbers, another seed others, and a tensor's values do not depend on the others", () => {
+    expect(initialWeights(specs, 7).get("stage3_paf_conv2/kernel")!.data).toEqual(w.get("stage3_paf_conv2/kernel")!.data);
+    expect(initialWeights(specs, 8).get("stage3_paf_conv2/kernel")!.data).not.toEqual(w.get("stage3_paf_conv2/kernel")!.data);
+    const alone = initialWeights(specs.filter((s) => s.name === "stage3_paf_conv2/kernel"), 7);
+    expect(alone.get("stage3_paf_conv2/kernel")!.data).toEqual(w.get("stage3_paf_conv2/kernel")!.data);
+  });
+});
