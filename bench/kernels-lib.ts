@@ -97,17 +97,25 @@ export function timeTrainingStep(
 }
 
 export interface StepProfile {
-  /** sum of the kernels' own times over one step */
+  /** wall time of the profiled step */
+  wallMs: number;
+  /** sum of the kernels' own times over that step */
   kernelMs: number;
   kernelCount: number;
   /** kernel time per kernel name, largest first */
   byKernel: { name: string; ms: number; calls: number }[];
 }
 
-/** Runs `step` once under tf.profile and adds up the kernel times. */
+/**
+ * Runs `step` once under tf.profile and adds up the kernel times; the wall time is that of the same
+ * run, so their ratio does not suffer from run-to-run noise (the profiler's own bookkeeping is in it).
+ */
 export async function profileStep(step: () => unknown): Promise<StepProfile> {
+  let wallMs = 0;
   const info = await tf.profile(() => {
+    const t0 = performance.now();
     step();
+    wallMs = performance.now() - t0;
     return [] as tf.Tensor[];
   });
   const times = await Promise.all(info.kernels.map((k) => Promise.resolve(k.kernelTimeMs)));
@@ -118,7 +126,7 @@ export async function profileStep(step: () => unknown): Promise<StepProfile> {
     byName.set(k.name, { ms: e.ms + ms, calls: e.calls + 1 });
   });
   const byKernel = [...byName].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.ms - a.ms);
-  return { kernelMs: byKernel.reduce((s, k) => s + k.ms, 0), kernelCount: info.kernels.length, byKernel };
+  return { wallMs, kernelMs: byKernel.reduce((s, k) => s + k.ms, 0), kernelCount: info.kernels.length, byKernel };
 }
 
 /** CMU-Pose's refinement-stage branch (stages 2-6): 5 x 7x7 convs, then two 1x1 convs; ReLU after all but the last. */

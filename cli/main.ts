@@ -9,8 +9,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandSpe
   check: { summary: "parse and check specs", load: async () => (await import("./commands/check.js")).check },
   inspect: { summary: "shapes, parameters, MACs per layer and part", load: async () => (await import("./commands/inspect.js")).inspect },
   build: { summary: "compile a spec to IR / ONNX / tfjs / PyTorch", load: async () => (await import("./commands/build.js")).build },
+  export: { summary: "write a trained checkpoint as an ONNX model", load: async () => (await import("./commands/export.js")).exportCommand },
   fmt: { summary: "format specs canonically", load: async () => (await import("./commands/fmt.js")).fmt },
   explain: { summary: "explain a diagnostic code", load: async () => (await import("./commands/explain.js")).explain },
+  train: { summary: "train a spec (tfjs)", load: async () => (await import("./commands/train.js")).train },
+  synth: { summary: "write the built-in synthetic dataset", load: async () => (await import("./commands/data.js")).synth },
+  targets: { summary: "picture of a sample's training targets", load: async () => (await import("./commands/data.js")).targets },
+  doctor: { summary: "which backend runs, and why", load: async () => (await import("./commands/doctor.js")).doctor },
 };
 
 function usage(): string {

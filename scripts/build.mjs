@@ -49,13 +49,14 @@ writeAtomic(
 // (2) the CLI bundle
 const heavy = ["@tensorflow/*", "onnxruntime-node", "sharp", "prettier", "prettier/*", "onnx-proto", "protobufjs", "protobufjs/*"];
 await build({
-  entryPoints: [join(root, "cli/main.ts")],
+  // the CLI, and the data pipeline's worker (loaded by worker_threads from its own file)
+  entryPoints: { posec: join(root, "cli/main.ts"), "data-worker": join(root, "runtime/data/worker.ts") },
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
   outdir: join(root, "dist"),
-  entryNames: "posec",
+  entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",
   splitting: true,
   external: heavy,

@@ -81,8 +81,9 @@ export function defaultThreadCount(): number {
 
 /**
  * Makes tfjs-backend-wasm the active backend, with threads when asked for more than one, and returns
- * what runs. A failure of the threaded setup is not fatal: it falls back to single-threaded SIMD and
- * says why in `note`. Call with no live tensors on the wasm backend (re-initialising disposes them).
+ * what runs. A failure of the threaded setup is not fatal: it falls back to single-threaded SIMD,
+ * prints why (console.warn) and says it in `note`. Asking again for the same thread count reuses the
+ * backend; another count re-initialises it, which disposes the tensors that lived on it.
  */
 export async function initWasmBackend(options: WasmInitOptions = {}): Promise<WasmBackendInfo> {
   const tf: TfCore = await import("@tensorflow/tfjs-core");
@@ -92,7 +93,11 @@ export async function initWasmBackend(options: WasmInitOptions = {}): Promise<Wa
   let note = asked > threads ? `tfjs-backend-wasm uses at most ${MAX_WASM_THREADS} threads` : null;
 
   const key = `${threads}`;
-  if (current && current.key === key && tf.getBackend() === "wasm") return current.info;
+  if (current && current.key === key && tf.findBackend("wasm")) {
+    // Same configuration, still alive (maybe after a switch to another backend): keep its tensors.
+    await setBackendOrThrow(tf);
+    return current.info;
+  }
 
   const stockFactory = stockWasmFactory(tf);
   let threaded = false;
@@ -108,6 +113,7 @@ export async function initWasmBackend(options: WasmInitOptions = {}): Promise<Wa
       threaded = true;
     } catch (e) {
       note = `wasm threads unavailable, running single-threaded: ${(e as Error).message}`;
+      console.warn(`posec: ${note}`);
     }
   }
   if (!threaded) {
@@ -177,8 +183,8 @@ function packagePaths() {
   };
 }
 
-function checkPinnedInternals(wasmPkg: WasmPackage): void {
-  const { version } = packagePaths();
+/** Throws WasmThreadsUnavailable naming the first internal of tfjs-backend-wasm that is not as pinned. */
+export function checkPinnedInternals(wasmPkg: object, version = packagePaths().version): void {
   const fail = (what: string) => {
     throw new WasmThreadsUnavailable(`${what} (posec's threaded loader is written against tfjs-backend-wasm ${PINNED_WASM_VERSION})`);
   };

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backends/select.js";
+import { checkPinnedInternals, WasmThreadsUnavailable } from "../../runtime/backends/wasm-threads.js";
 import { randomValues, size } from "./helpers.js";
 
 interface ChildResult {
@@ -16,9 +17,11 @@ interface ChildResult {
 }
 
 /** Runs the child; resolves with its JSON line and how long it took to exit after printing it. */
-function runChild(threads: number): Promise<{ result: ChildResult; exitAfterMs: number; code: number | null }> {
+function runChild(threads: number, startTimeoutS?: number): Promise<{ result: ChildResult; exitAfterMs: number; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["scripts/run-ts.mjs", "test/backends/wasm-threads-child.ts", String(threads)], {
+    const args = ["scripts/run-ts.mjs", "test/backends/wasm-threads-child.ts", String(threads)];
+    if (startTimeoutS !== undefined) args.push(String(startTimeoutS));
+    const child = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -34,7 +37,7 @@ function runChild(threads: number): Promise<{ result: ChildResult; exitAfterMs: 
       const line = out.split("\n").find((l) => l.startsWith("{"));
       if (!line) return reject(new Error(`child printed no result (exit ${code}); stderr: ${err}`));
       const result = JSON.parse(line) as ChildResult;
-      resolve({ result, exitAfterMs: Date.now() - result.doneAt, code });
+      resolve({ result, exitAfterMs: Date.now() - result.doneAt, code, stderr: err });
     });
   });
 }
@@ -50,6 +53,24 @@ describe("wasm threads", () => {
     expect(result.center).toBe(3 * 3 * 16);
     expect(exitAfterMs).toBeLessThan(3000);
   }, 90_000);
+
+  it("when the worker pool cannot start, it falls back to one thread, says why and still works", async () => {
+    const { result, code, exitAfterMs, stderr } = await runChild(2, 0.001);
+    expect(code).toBe(0);
+    expect(result.threads).toBe(1);
+    expect(result.note).toMatch(/^wasm threads unavailable, running single-threaded: the worker pool did not start within/);
+    expect(stderr).toContain(result.note);
+    expect(result.center).toBe(3 * 3 * 16);
+    expect(exitAfterMs).toBeLessThan(3000);
+  }, 90_000);
+
+  it("a changed tfjs-backend-wasm is refused with an error naming what changed", () => {
+    const stock = { BackendWasm() {}, setThreadsCount() {}, getThreadsCount() {} };
+    expect(() => checkPinnedInternals(stock, "4.22.0")).not.toThrow();
+    expect(() => checkPinnedInternals(stock, "4.23.0")).toThrow(/tfjs-backend-wasm is 4\.23\.0 \(posec's threaded loader is written against tfjs-backend-wasm 4\.22\.0\)/);
+    expect(() => checkPinnedInternals({ ...stock, setThreadsCount: undefined }, "4.22.0")).toThrow(/no longer exports setThreadsCount/);
+    expect(() => checkPinnedInternals(stock, "4.22.0")).not.toThrow(WasmThreadsUnavailable);
+  });
 
   it("1 thread uses the stock single-threaded SIMD build", async () => {
     const { result, code } = await runChild(1);
