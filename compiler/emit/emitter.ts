@@ -30,4 +30,5 @@ export interface Emitter {
 export const TARGETS: Record<string, { describe: string; load: () => Promise<Emitter> }> = {
   ir: { describe: "the checked IR as JSON (model.ir.json)", load: async () => (await import("./ir.js")).irEmitter },
   onnx: { describe: "an ONNX model, opset 17, NCHW, seeded initial weights (model.onnx)", load: async () => (await import("./onnx/index.js")).onnxEmitter },
+  pytorch: { describe: "a PyTorch package: model.py, losses.py, data.py, train.py (DDP), README.md", load: async () => (await import("./pytorch/index.js")).pytorchEmitter },
 };

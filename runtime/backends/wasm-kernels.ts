@@ -16,7 +16,8 @@
 // - relu (Step), leaky relu / prelu (Select, Greater), sigmoid, tanh, batchnorm (FusedBatchNorm grad
 //   = Mul/Sub/Sum/Rsqrt/Tile), mean / global average pool, add, mul with broadcasting (Sum over the
 //   broadcast axes), concat (SplitV/Slice), pad (Slice), matMul (BatchMatMul), losses (Sub, Square,
-//   Sum, TopK for selection only): composed of kernels wasm has; test/backends checks them end to end.
+//   Mul, Sum; the hard-joint top-k is chosen from read-back values, so no TopK gradient is needed):
+//   composed of kernels wasm has; test/backends checks them end to end.
 // The union package registers tfjs's gradient configs (tfjs-core alone registers none) when it is first
 // evaluated; importing it here guarantees that happens before installConvGradient replaces Conv2D's.
 import "@tensorflow/tfjs";
@@ -44,7 +45,7 @@ export const DILATED_CONV_INPUT_GRAD = "PosecConv2DBackpropInput";
 type Pad = "same" | "valid" | number | backend_util.ExplicitPadding;
 interface ConvGradAttrs {
   strides: [number, number] | number;
-  pad: "same" | "valid" | number | backend_util.ExplicitPadding;
+  pad: Pad;
   dilations?: [number, number] | number;
   dimRoundingMode?: "floor" | "round" | "ceil";
 }

@@ -27,7 +27,7 @@ export function renderCurve(series: CurveSeries[], title: string, width = 800, h
   const c = new Canvas(width, height, [255, 255, 255]);
   const left = 64;
   const right = 16;
-  const top = 28;
+  const top = 44;
   const bottom = 40;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -60,7 +60,7 @@ export function renderCurve(series: CurveSeries[], title: string, width = 800, h
     drawText(c, x - textWidth(String(s)) / 2, top + plotH + 8, String(s), [60, 60, 60]);
   }
   drawText(c, left + plotW / 2 - textWidth("step") / 2, height - 14, "step", [20, 20, 20]);
-  drawText(c, 4, top - 12, "loss (log)", [20, 20, 20]);
+  drawText(c, 4, top - 14, "loss (log)", [20, 20, 20]);
   series.forEach((s, i) => {
     const color = s.color ?? paletteColor(i, series.length);
     const pts = s.points.filter((p) => Number.isFinite(p.value) && p.value > 0);

@@ -81,6 +81,15 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   return final;
 }
 
+/** Removes folders that a killed run left half-written (their names end in .tmp-<pid>). */
+export function removeStaleTemporaries(runDir: string): number {
+  const root = join(runDir, "checkpoints");
+  if (!existsSync(root)) return 0;
+  const stale = readdirSync(root).filter((f) => /\.tmp-\d+$/.test(f));
+  for (const f of stale) rmSync(join(root, f), { recursive: true, force: true });
+  return stale.length;
+}
+
 function listCheckpoints(root: string): string[] {
   return existsSync(root) ? readdirSync(root).filter((f) => /^step-\d+$/.test(f)).sort() : [];
 }

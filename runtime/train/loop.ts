@@ -17,7 +17,7 @@ import { buildModel, canonicalWeightName, setWeights } from "../model/build.js";
 import { writeCurve } from "../render/curve.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDuration, type Progress } from "../util/progress.js";
-import { checkCompatible, graphHash, latestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { checkCompatible, graphHash, latestCheckpoint, removeStaleTemporaries, saveCheckpoint } from "./checkpoint.js";
 import { learningRate, paramPolicy, PoseOptimizer, type TrainableParam } from "./optimizer.js";
 
 export interface TrainOptions {
@@ -109,6 +109,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const batchSize = o.batch ?? ir.train.batch;
   const seed = o.seed ?? ir.train.seed;
 
+  const stale = removeStaleTemporaries(o.out);
+  if (stale) progress.line(`removed ${stale} half-written checkpoint folder(s) left by an interrupted run`);
   const resumed = o.resume ? latestCheckpoint(o.out, (w) => progress.line(`warning: ${w}`)) : null;
   if (o.resume && !resumed) progress.line(`no checkpoint in ${o.out}: starting from step 0`);
   if (resumed) checkCompatible(resumed, ir);

@@ -2,6 +2,7 @@
 // gradients (which stock tfjs cannot compute) against PyTorch float64.
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { conv2d as opsConv2d, explicitPadding } from "../../runtime/backends/ops.js";
 import { initBackends, randomValues, relError, size, torch, valuesOn } from "./helpers.js";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
@@ -116,5 +117,25 @@ out["y${i}"] = flat(y); out["dx${i}"] = flat(x.grad); out["dw${i}"] = w.grad.per
         expect(relError(dw, reference[`dw${i}`])).toBeLessThan(1e-4);
       });
     }
+  });
+});
+
+describe("ops.conv2d (IR attributes)", () => {
+  it("maps IR padding [top, left, bottom, right] to tfjs's explicit padding", () => {
+    expect(explicitPadding([1, 2, 3, 4])).toEqual([[0, 0], [1, 3], [2, 4], [0, 0]]);
+  });
+  it("equals tf.conv2d with the same explicit padding, and its gradients equal the case above's", async () => {
+    const c = DILATED[3]; // stride 2 and dilation 2, pads top 1 bottom 2 left 2 right 1
+    const d = caseData(c, 530);
+    const viaOps = await valuesOn("wasm", () => {
+      const x = tf.tensor4d(d.x, c.x);
+      const w = tf.tensor4d(d.w, d.wShape as [number, number, number, number]);
+      const g = tf.tensor(d.g, outShape(c));
+      const f = (xx: tf.Tensor, ww: tf.Tensor) =>
+        opsConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, { stride: [2, 2], dilation: [2, 2], pad: [1, 2, 2, 1] });
+      return [f(x, w), ...tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(f(xx, ww), g)))([x, w])];
+    });
+    const direct = await valuesOn("wasm", convAndGrads(c, d));
+    viaOps.forEach((v, i) => expect(relError(v, direct[i])).toBe(0));
   });
 });

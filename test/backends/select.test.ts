@@ -92,10 +92,10 @@ describe("formatBackendReport", () => {
 });
 
 describe("lazy loading", () => {
-  it("select.ts and wasm-threads.ts import no tfjs package at top level (the compiler CLI may import them)", () => {
-    for (const file of ["runtime/backends/select.ts", "runtime/backends/wasm-threads.ts"]) {
+  it("index.ts, select.ts and wasm-threads.ts import no tfjs package at top level (the compiler CLI may import them)", () => {
+    for (const file of ["runtime/backends/index.ts", "runtime/backends/select.ts", "runtime/backends/wasm-threads.ts"]) {
       const source = readFileSync(file, "utf8");
-      const staticImports = source.match(/^import\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gms) ?? [];
+      const staticImports = source.match(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gms) ?? [];
       const tfjs = staticImports.filter((s) => s.includes("@tensorflow/"));
       expect(tfjs, file).toEqual([]);
       expect(source.match(/^import\s+"@tensorflow/m), file).toBeNull();

@@ -2,8 +2,8 @@
 the weights from a tfjs-format checkpoint (model.json + weights.bin) in posec's channels-last layouts.
 Run by Debian's /usr/bin/python3 (torch 1.13). It shares no code with the ONNX emitter: layouts are
 converted here on their own (conv kernels permuted HWIO -> OIHW; dense layers flatten the activation in
-H, W, C order instead of permuting the kernel's rows), pooling and resampling are written from posec's
-definitions (compiler/shapes.ts; tfjs's resize kernels), not from ONNX's.
+H, W, C order instead of permuting the kernel's rows), pooling is written from posec's definition
+(compiler/shapes.ts, Caffe's divisor), resampling is PyTorch's F.interpolate; nothing comes from ONNX.
 
 A job is one JSON object on stdin:
   {"ir": path, "checkpoint": dir, "input": path of float32 NCHW data, "shape": [N, C, H, W],
@@ -78,23 +78,12 @@ def avgpool(x, a):
 
 
 def upsample(x, a):
-    """tfjs UpSampling2D: resize with alignCorners=false, halfPixelCenters=false: source = dest / factor."""
+    """posec's upsample as its tfjs runtime computes it: nearest = floor(destination / factor) (tfjs
+    UpSampling2D), bilinear with half-pixel centres; PyTorch's own F.interpolate computes both."""
     fh, fw = a["factor"]
-    h, w = x.shape[2], x.shape[3]
     if a["mode"] == "nearest":
-        rows = torch.div(torch.arange(h * fh), fh, rounding_mode="floor")
-        cols = torch.div(torch.arange(w * fw), fw, rounding_mode="floor")
-        return x[:, :, rows][:, :, :, cols]
-
-    def axis(n, f):
-        src = torch.arange(n * f, dtype=torch.float64) / f
-        lo = torch.floor(src).long()
-        return lo, torch.clamp(lo + 1, max=n - 1), (src - lo).to(x.dtype)
-
-    r0, r1, fr = axis(h, fh)
-    c0, c1, fc = axis(w, fw)
-    top = x[:, :, r0] + (x[:, :, r1] - x[:, :, r0]) * fr.view(1, 1, -1, 1)
-    return top[:, :, :, c0] + (top[:, :, :, c1] - top[:, :, :, c0]) * fc.view(1, 1, 1, -1)
+        return F.interpolate(x, scale_factor=(fh, fw), mode="nearest")
+    return F.interpolate(x, scale_factor=(fh, fw), mode="bilinear", align_corners=False)
 
 
 def make_runner(ir, weights, dtype):

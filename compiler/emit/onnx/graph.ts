@@ -8,11 +8,17 @@
 //   parameter names (`conv1/kernel`), so a parameter count over the initializers equals posec's.
 // - Constants that are not parameters (Resize scales, Unsqueeze axes) are Constant nodes, not
 //   initializers.
-// - upsample -> Resize with coordinate_transformation_mode=asymmetric: that is what tfjs computes for
-//   UpSampling2D (tf.image.resizeNearestNeighbor / resizeBilinear with alignCorners=false and
-//   halfPixelCenters=false: source = destination / factor, nearest rounds down, bilinear clamps at the
-//   last row/column). For nearest this equals PyTorch's nn.Upsample(mode="nearest"); for bilinear it does
-//   NOT equal nn.Upsample(mode="bilinear", align_corners=False), which uses half-pixel centres.
+// - upsample -> Resize, matching posec's tfjs runtime (runtime/model/build.ts):
+//   nearest: tfjs UpSampling2D (tf.image.resizeNearestNeighbor, alignCorners=false, halfPixelCenters=false):
+//     source = floor(destination / factor) -> coordinate_transformation_mode=asymmetric, nearest_mode=floor;
+//     the same as PyTorch's nn.Upsample(mode="nearest").
+//   bilinear: the runtime's PosecResizeBilinear (tf.image.resizeBilinear with halfPixelCenters=true):
+//     source = (destination + 0.5) / factor - 0.5, clamped to the edges -> half_pixel; the same as PyTorch's
+//     nn.Upsample(mode="bilinear", align_corners=False). (tfjs's own UpSampling2D bilinear uses the legacy
+//     asymmetric mapping, source = destination / factor; posec does not.)
+// - Ceil-mode pools follow Caffe/PyTorch: a window that would start in the end padding is dropped. ONNX
+//   Runtime computes the same; onnx's own shape inference agrees only from onnx 1.16 (onnx PR 5741) and
+//   counts one more output row/column where a pool's end padding exceeds kernel - stride.
 import { diag, type Diagnostic } from "../../diagnostics.js";
 import type { Ir, IrNode, IrNodeOf, IrOp, SourceSpan } from "../../ir/types.js";
 import type { Shape } from "../../shapes.js";
@@ -93,14 +99,16 @@ const RULES: { [K in IrOp]: Rule<K> } = {
     const alpha = c.param("alpha", [c.inputShape[2]]);
     if (alpha) c.emit(node("PRelu", n.name, [c.inputs[0], c.init(`${n.name}/alpha`, preluSlope(alpha))], [c.output], [], c.doc));
   },
-  maxpool: (n, c) => c.emit(node("MaxPool", n.name, c.inputs, [c.output], poolAttrs(n), c.doc)),
-  avgpool: (n, c) => c.emit(node("AveragePool", n.name, c.inputs, [c.output], [...poolAttrs(n), attr.int("count_include_pad", n.attrs.countIncludePad ? 1 : 0)], c.doc)),
+  maxpool: (n, c) => c.emit(node("MaxPool", n.name, c.inputs, [c.output], poolAttrs(n), poolDoc(n, c.doc))),
+  avgpool: (n, c) => c.emit(node("AveragePool", n.name, c.inputs, [c.output], [...poolAttrs(n), attr.int("count_include_pad", n.attrs.countIncludePad ? 1 : 0)], poolDoc(n, c.doc))),
   gap: (n, c) => c.emit(node("GlobalAveragePool", n.name, c.inputs, [c.output], [], c.doc)),
   upsample(n, c) {
     const [fh, fw] = n.attrs.factor;
     const scales = c.constant(`${n.name}/scales`, floatConstTensor(`${n.name}/scales`, [4], [1, 1, fh, fw]));
-    const attrs = [attr.string("coordinate_transformation_mode", "asymmetric"), attr.string("mode", n.attrs.mode === "nearest" ? "nearest" : "linear")];
-    if (n.attrs.mode === "nearest") attrs.push(attr.string("nearest_mode", "floor"));
+    const attrs =
+      n.attrs.mode === "nearest"
+        ? [attr.string("coordinate_transformation_mode", "asymmetric"), attr.string("mode", "nearest"), attr.string("nearest_mode", "floor")]
+        : [attr.string("coordinate_transformation_mode", "half_pixel"), attr.string("mode", "linear")];
     c.emit(node("Resize", n.name, [c.inputs[0], "", scales], [c.output], attrs, c.doc));
   },
   add: (n, c) => c.emit(node(c.inputs.length === 2 ? "Add" : "Sum", n.name, c.inputs, [c.output], [], c.doc)),
@@ -126,6 +134,13 @@ function convAttrs(n: IrNodeOf<"conv">) {
 function poolAttrs(n: IrNodeOf<"maxpool"> | IrNodeOf<"avgpool">) {
   const a = n.attrs;
   return [attr.ints("kernel_shape", a.kernel), attr.ints("strides", a.stride), attr.ints("pads", a.pad), attr.int("ceil_mode", a.ceil ? 1 : 0)];
+}
+
+/** Flags the ceil-mode pools whose size older onnx shape inference gets wrong (see the header). */
+function poolDoc(n: IrNodeOf<"maxpool"> | IrNodeOf<"avgpool">, doc: string): string {
+  const a = n.attrs;
+  const dropsWindows = a.ceil && (a.pad[2] > a.kernel[0] - a.stride[0] || a.pad[3] > a.kernel[1] - a.stride[1]);
+  return dropsWindows ? `${doc}; ceil_mode drops windows that would start in the end padding (Caffe, PyTorch, ONNX Runtime, onnx >= 1.16 shape inference)` : doc;
 }
 
 export function spanText(s: SourceSpan): string {

@@ -180,7 +180,7 @@ export function emitModelPy(ir: Ir, seed: number, header: string): string {
     ? "# the dense layers fix the input size"
     : "# the spec's input size; any size works";
   return `${header}"""${ir.model.name} as a PyTorch module: ${stageDoc}, NCHW input of ${ir.input.channels} channels
-(pixels * ${pyFloat(ir.input.scale)} + ${pyFloat(ir.input.shift)}, ${ir.input.channelOrder.toUpperCase()} order)."""
+(pixels * ${pyFloat(ir.input.scale)} ${ir.input.shift < 0 ? "-" : "+"} ${pyFloat(Math.abs(ir.input.shift))}, ${ir.input.channelOrder.toUpperCase()} order)."""
 from collections import namedtuple
 import math
 

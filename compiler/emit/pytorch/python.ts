@@ -95,7 +95,7 @@ export function pyCall(indent: string, prefix: string, args: string[]): string {
       line = a;
     } else line = next;
   }
-  if (line) lines.push(`${inner}${line},`);
+  if (line) lines.push(lines.length ? `${inner}${line},` : `${inner}${line}`);
   return `${indent}${prefix}(\n${lines.join("\n")}\n${indent})`;
 }
 
