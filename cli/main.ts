@@ -16,6 +16,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandSpe
   synth: { summary: "write the built-in synthetic dataset", load: async () => (await import("./commands/data.js")).synth },
   targets: { summary: "picture of a sample's training targets", load: async () => (await import("./commands/data.js")).targets },
   doctor: { summary: "which backend runs, and why", load: async () => (await import("./commands/doctor.js")).doctor },
+  infer: { summary: "find people in images", load: async () => (await import("./commands/infer.js")).infer },
+  eval: { summary: "COCO keypoint AP/AR", load: async () => (await import("./commands/eval.js")).evaluate },
 };
 
 function usage(): string {

@@ -19,12 +19,14 @@ export const synth: CommandSpec = {
     images: { type: "int", value: "N", help: "number of images", default: 512 },
     size: { type: "int", value: "S", help: "image side in pixels", default: 128 },
     seed: { type: "int", value: "K", help: "random seed (same seed: byte-identical files)", default: 1 },
+    spacing: { type: "number", value: "F", help: "least horizontal distance between people, as a fraction of the taller one's height (larger: fewer overlaps)", default: 0.35 },
   },
   async run({ flags }) {
     if (typeof flags.out !== "string") throw new UsageError("--out DIR is required");
     if ((flags.images as number) < 1 || (flags.images as number) > 1_000_000) throw new UsageError("--images must be between 1 and 1000000");
     if ((flags.size as number) < 32 || (flags.size as number) > 4096) throw new UsageError("--size must be between 32 and 4096");
     if ((flags.seed as number) < 0) throw new UsageError("--seed must be at least 0");
+    if (!((flags.spacing as number) >= 0 && (flags.spacing as number) <= 2)) throw new UsageError("--spacing must be between 0 and 2");
     const { synthesizeDataset } = await import("../../runtime/data/index.js");
     const { createProgress } = await import("../../runtime/util/progress.js");
     const progress = createProgress(process.stderr, 50);
@@ -33,6 +35,7 @@ export const synth: CommandSpec = {
       images: flags.images as number,
       size: flags.size as number,
       seed: flags.seed as number,
+      spacing: flags.spacing as number,
       onProgress: (done, total) => progress.update(done, total, `synthesising: ${done}/${total} images`),
     });
     progress.finish();

@@ -1,6 +1,12 @@
+// `posec export`: a trained checkpoint as an ONNX model. The network comes from the spec when one is
+// given, else from the IR the trainer saves beside the weights (DIR/model.ir.json); the checkpoint must
+// hold exactly that network's parameters (checked by name and shape before anything is written).
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sourceLookup } from "../../compiler/compile.js";
-import { hasErrors } from "../../compiler/diagnostics.js";
+import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
+import type { Ir } from "../../compiler/ir/types.js";
+import { loadIr } from "../../compiler/ir/load.js";
 import { modelParams } from "../../compiler/weights/index.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
 import { UsageError, type CommandSpec } from "../args.js";
@@ -9,8 +15,8 @@ import { compileSpec, displayPath, printDiagnosticList } from "../common.js";
 export const exportCommand: CommandSpec = {
   name: "export",
   summary: "write a trained checkpoint as an ONNX model",
-  usage: "posec export FILE --checkpoint DIR [--out model.onnx] [--all-stages] [--fold-bn]",
-  positionals: { min: 1, max: 1, name: "a .posenet file" },
+  usage: "posec export [FILE] --checkpoint DIR [--out model.onnx] [--all-stages] [--fold-bn]",
+  positionals: { min: 0, max: 1, name: "a .posenet file (default: the checkpoint's model.ir.json)" },
   flags: {
     checkpoint: { type: "string", value: "DIR", help: "the checkpoint folder (model.json + weights.bin) written by training" },
     out: { type: "string", value: "FILE", help: "the ONNX file to write (default: build/<model name>/model.onnx)" },
@@ -19,20 +25,33 @@ export const exportCommand: CommandSpec = {
   },
   async run({ flags, positionals }) {
     if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (the folder training wrote)");
-    const result = compileSpec(positionals[0]);
-    const sources = sourceLookup(result.program);
-    printDiagnosticList(result.diagnostics, sources, "pretty");
-    if (!result.ir) return 1;
+    const checkpoint = flags.checkpoint;
+    let ir: Ir | undefined;
+    let sources: (file: string) => string | undefined = () => undefined;
+    let diagnostics: Diagnostic[];
+    let specName: string;
+    if (positionals.length === 1) {
+      const result = compileSpec(positionals[0]);
+      ({ ir, diagnostics } = result);
+      sources = sourceLookup(result.program);
+      specName = displayPath(positionals[0]);
+    } else {
+      const irFile = join(checkpoint, "model.ir.json");
+      if (!existsSync(irFile)) throw new UsageError(`give the spec: ${irFile} does not exist`);
+      ({ ir, diagnostics } = loadIr(readFileSync(irFile, "utf8"), displayPath(irFile)));
+      specName = displayPath(irFile);
+    }
+    printDiagnosticList(diagnostics, sources, "pretty");
+    if (!ir || hasErrors(diagnostics)) return 1;
     // Loaded here, not at the top, so that `posec export --help` stays fast.
     const { readCheckpointWeights, assertWeightsMatch } = await import("../../runtime/checkpoint/read.js");
     const { buildOnnx } = await import("../../compiler/emit/onnx/index.js");
-    const checkpoint = displayPath(flags.checkpoint);
-    const weights = readCheckpointWeights(flags.checkpoint);
-    assertWeightsMatch(modelParams(result.ir), weights, checkpoint, displayPath(positionals[0]));
-    const built = buildOnnx(result.ir, weights, { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"], weights: { kind: "checkpoint", path: checkpoint } });
+    const weights = readCheckpointWeights(checkpoint);
+    assertWeightsMatch(modelParams(ir), weights, displayPath(checkpoint), specName);
+    const built = buildOnnx(ir, weights, { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"], weights: { kind: "checkpoint", path: displayPath(checkpoint) } });
     printDiagnosticList(built.diagnostics, sources, "pretty");
     if (hasErrors(built.diagnostics) || !built.bytes) return 1;
-    const out = typeof flags.out === "string" ? flags.out : join("build", result.ir.model.name, "model.onnx");
+    const out = typeof flags.out === "string" ? flags.out : join("build", ir.model.name, "model.onnx");
     writeFileAtomic(out, built.bytes);
     process.stdout.write(`wrote ${out} (outputs: ${built.outputs.join(", ")})\n`);
     return 0;

@@ -1,9 +1,6 @@
-// Small tensor helpers for code that builds models from the IR, so that it uses the paths whose
-// gradients posec has checked (see wasm-kernels.ts):
-// - tf.fused.conv2d (and tfjs-layers' Conv2D, which uses it) has its own gradient that rejects
-//   dilation > 1; `conv2d` here never fuses, so dilated convs train.
-// - tf.conv2d refuses stride > 1 together with dilation > 1; the Conv2D kernel itself (wasm, cpu) and
-//   posec's gradient handle the combination, so `conv2d` calls the kernel directly.
+// Small tensor helpers for code that builds models from the IR. tf.conv2d (and tfjs-layers' Conv2D)
+// refuse stride > 1 together with dilation > 1; the Conv2D kernel itself (wasm, cpu) and posec's
+// gradient (gradients.ts) handle the combination, so `conv2d` here calls the kernel directly.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Pair, Padding } from "../../compiler/ir/types.js";
 

@@ -33,7 +33,7 @@ export interface SelectOptions {
   threads?: number;
 }
 
-/** What trying one candidate found; `unavailable` carries the status for a candidate that cannot run. */
+/** What trying one candidate found; a candidate that cannot run carries its status, detail and a hint. */
 type Outcome =
   | { ok: true; threads: number; simd: boolean; detail: string }
   | { ok: false; status: "not installed" | "no GPU" | "failed"; detail: string; hint: string };

@@ -5,9 +5,9 @@
 //
 // What a training step of the posec networks uses, and where its backward pass comes from on wasm:
 // - conv2d: Conv2DBackpropFilter (missing) and Conv2DBackpropInput (a slow scalar loop): replaced by
-//   convolution-based kernels (conv-backprop.ts). Dilated convs: tfjs-core's Conv2D gradient refuses
-//   dilation > 1, so `installConvGradient` replaces it (all backends) with one that sends dilated
-//   cases to the PosecConv2DBackprop* kernels registered here.
+//   convolution-based kernels (conv-backprop.ts). Dilated convs: tfjs refuses their gradients;
+//   gradients.ts lifts that (all backends), sending dilated convs to the PosecConv2DBackprop* kernels
+//   registered here.
 // - depthwise conv (groups = channels): both backprop kernels missing: loops (depthwise-grad.ts).
 // - max / avg pool: MaxPoolGrad (wrong for windows with max <= 0) and AvgPoolGrad (wrong divisor for
 //   padded windows, also on cpu): replaced (pool-resize-grad.ts).
@@ -19,17 +19,12 @@
 //   Mul, Sum; the hard-joint top-k is chosen from read-back values, so no TopK gradient is needed):
 //   composed of kernels wasm has; test/backends checks them end to end.
 // The union package registers tfjs's gradient configs (tfjs-core alone registers none) when it is first
-// evaluated; importing it here guarantees that happens before installConvGradient replaces Conv2D's.
+// evaluated; importing it here guarantees that happens before installDilatedGradients replaces some.
 import "@tensorflow/tfjs";
-import {
-  backend_util,
-  engine,
-  registerGradient,
-  type NamedAttrMap,
-  type Tensor,
-} from "@tensorflow/tfjs-core";
+import { backend_util } from "@tensorflow/tfjs-core";
 import { conv2dFilterGradient, conv2dInputGradient } from "./conv-backprop.js";
 import { depthwiseFilterGradient, depthwiseInputGradient } from "./depthwise-grad.js";
+import { DILATED_CONV_FILTER_GRAD, DILATED_CONV_INPUT_GRAD, installDilatedGradients } from "./gradients.js";
 import { putKernel, type KernelArgs } from "./kernel-util.js";
 import {
   avgPoolGradient,
@@ -38,9 +33,7 @@ import {
   resizeNearestGradient,
 } from "./pool-resize-grad.js";
 
-/** Backward conv kernels that accept `dilations` (tfjs's own Conv2DBackprop* kernels do not). */
-export const DILATED_CONV_FILTER_GRAD = "PosecConv2DBackpropFilter";
-export const DILATED_CONV_INPUT_GRAD = "PosecConv2DBackpropInput";
+export { DILATED_CONV_FILTER_GRAD, DILATED_CONV_INPUT_GRAD } from "./gradients.js";
 
 type Pad = "same" | "valid" | number | backend_util.ExplicitPadding;
 interface ConvGradAttrs {
@@ -118,13 +111,13 @@ function registerResizeGrads(backendName: string): void {
 
 /**
  * Registers posec's kernels for a backend (idempotent; call once the backend's package is loaded):
- * - every backend: the dilated conv backprops and the Conv2D gradient that uses them;
+ * - every backend: the dilated conv backprops and the gradient configs that use them (gradients.ts);
  * - cpu: the fixed AvgPoolGrad, ResizeNearestNeighborGrad and ResizeBilinearGrad;
  * - wasm: those, plus fast conv backprops, MaxPoolGrad and the depthwise backprops.
  */
 export function registerPosecKernels(backendName: string): void {
   registerConvKernels(backendName, { filter: DILATED_CONV_FILTER_GRAD, input: DILATED_CONV_INPUT_GRAD });
-  installConvGradient();
+  installDilatedGradients();
   if (backendName === "cpu" || backendName === "wasm") {
     registerAvgPoolGrad(backendName);
     registerResizeGrads(backendName);
@@ -147,46 +140,5 @@ function registerWasmOnlyKernels(backendName: string): void {
     const a = attrsOf<ConvGradAttrs & { inputShape: number[] }>(args);
     const { dy, filter } = args.inputs;
     return depthwiseInputGradient(args.backend, dy, filter, a.inputShape, convInfo(a.inputShape, filter.shape, a, true));
-  });
-}
-
-function isOne(v: [number, number] | number | undefined): boolean {
-  return v === undefined || (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
-}
-
-let convGradientInstalled = false;
-/**
- * Replaces tfjs-core's Conv2D gradient (which rejects dilation > 1) for all backends. Undilated convs
- * still go to the standard Conv2DBackprop* kernels, so the cpu backend keeps its stock kernels.
- */
-export function installConvGradient(): void {
-  if (convGradientInstalled) return;
-  convGradientInstalled = true;
-  registerGradient({
-    kernelName: "Conv2D",
-    inputsToSave: ["x", "filter"],
-    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-      const [x, filter] = saved;
-      const a = attrs as unknown as ConvGradAttrs & { dataFormat: "NHWC" | "NCHW" };
-      const dilated = !isOne(a.dilations);
-      if (dilated && a.dataFormat !== "NHWC") throw new Error("posec: dilated conv gradients need NHWC data");
-      const common = { strides: a.strides, pad: a.pad, dataFormat: a.dataFormat, dimRoundingMode: a.dimRoundingMode };
-      const withDilation = dilated ? { ...common, dilations: a.dilations } : common;
-      const grad = dy as Tensor;
-      return {
-        x: () =>
-          engine().runKernel(
-            dilated ? DILATED_CONV_INPUT_GRAD : "Conv2DBackpropInput",
-            { dy: grad, filter },
-            { ...withDilation, inputShape: x.shape } as unknown as NamedAttrMap,
-          ) as Tensor,
-        filter: () =>
-          engine().runKernel(
-            dilated ? DILATED_CONV_FILTER_GRAD : "Conv2DBackpropFilter",
-            { x, dy: grad },
-            { ...withDilation, filterShape: filter.shape } as unknown as NamedAttrMap,
-          ) as Tensor,
-      };
-    },
   });
 }

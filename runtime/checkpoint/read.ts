@@ -3,7 +3,10 @@
 //   DIR/weights.bin  little-endian float32 values, concatenated in manifest order
 // (a group may span several files, `paths`, concatenated in order). Weight names are posec's canonical
 // ones (`<layer>/kernel`, ...; compiler/weights/params.ts), so a checkpoint maps one to one onto the
-// spec's parameter list; matchWeights says by name what does not.
+// spec's parameter list; matchWeights says by name what does not. The two weights tfjs stores in its own
+// way (runtime/model/build.ts) are brought back to posec's: a depthwise `<layer>/depthwise_kernel`
+// [kh, kw, C, m] is `<layer>/kernel` [kh, kw, 1, C*m] (same element order), and a PReLU `<layer>/alpha`
+// [1, 1, C] (shared over H and W) is [C].
 import { Ajv, type ErrorObject } from "ajv";
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
@@ -110,13 +113,23 @@ export function readCheckpointWeights(dir: string): WeightSet {
     let offset = 0;
     for (const w of group.weights) {
       if (w.quantization !== undefined) fail(`${jsonPath}: weight \`${w.name}\` is quantized; posec reads float32 weights only`);
-      if (weights.has(w.name)) fail(`${jsonPath}: weight \`${w.name}\` appears twice in the manifest`);
       const count = w.shape.reduce((a, b) => a * b, 1);
-      weights.set(w.name, { shape: [...w.shape], data: float32At(bytes, offset, count) });
+      const { name, shape } = canonical(w.name, w.shape);
+      if (weights.has(name)) fail(`${jsonPath}: weight \`${name}\` appears twice in the manifest`);
+      weights.set(name, { shape, data: float32At(bytes, offset, count) });
       offset += 4 * count;
     }
   }
   return weights;
+}
+
+/** tfjs's name and shape of a weight -> posec's (see the header). */
+function canonical(name: string, shape: number[]): { name: string; shape: number[] } {
+  if (name.endsWith("/depthwise_kernel") && shape.length === 4) {
+    return { name: name.slice(0, -"depthwise_kernel".length) + "kernel", shape: [shape[0], shape[1], 1, shape[2] * shape[3]] };
+  }
+  if (name.endsWith("/alpha") && shape.length === 3 && shape[0] === 1 && shape[1] === 1) return { name, shape: [shape[2]] };
+  return { name, shape: [...shape] };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

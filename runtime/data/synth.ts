@@ -5,7 +5,7 @@
 // with an uncompressed RLE of the union of their outlines); with probability 0.3 an unlabelled person
 // (num_keypoints 0, polygon segmentation); and 1-4 labelled people, drawn in order, so that later ones
 // occlude earlier ones: a keypoint covered by a later figure is v=1 (occluded), one outside the image, a
-// face keypoint of a figure seen from behind, or a random 3% are v=0 (unlabelled), the rest v=2.
+// face keypoint of a figure seen from behind, or a random 3% of the non-torso keypoints are v=0 (unlabelled), the rest v=2.
 // Every person's segmentation is its outline (convex hull of the drawing, clipped to the image), its area
 // the number of pixels that outline fills (runtime/data/rle.ts fillPolygon) and its bbox the outline's extent.
 // Same options -> byte-identical files; every file is written atomically, annotations.json last.
@@ -18,7 +18,10 @@ import { PosecError } from "../errors.js";
 import { clipToRect, covers, drawFigure, figureOutline, randomFigure, type Figure } from "./figures.js";
 import { fillPolygon, maskBbox, maskToRle, rleArea } from "./rle.js";
 
-export const SYNTH_VERSION = 1;
+export const SYNTH_VERSION = 2;
+export const DEFAULT_SPACING = 0.35;
+/** COCO-17 shoulders and hips */
+const TORSO_KEYPOINTS = new Set([5, 6, 11, 12]);
 
 /** the COCO-17 keypoint names, from the one table the compiler also reads */
 const COCO17_NAMES: string[] = coco18.coco17_order;
@@ -35,6 +38,9 @@ export interface SynthOptions {
   /** square image side in pixels */
   size: number;
   seed: number;
+  /** least horizontal distance between labelled people, as a fraction of the taller one's height (a few
+   * tries are made, so people may still overlap); default 0.35 */
+  spacing?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -74,7 +80,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
   for (let i = 0; i < o.images; i++) {
     const id = i + 1;
     const fileName = `${String(id).padStart(6, "0")}.png`;
-    const { canvas, anns } = synthImage(new Rng(seedFor(o.seed, i)), o.size);
+    const { canvas, anns } = synthImage(new Rng(seedFor(o.seed, i)), o.size, o.spacing ?? DEFAULT_SPACING);
     images.push({ id, file_name: fileName, width: o.size, height: o.size });
     for (const a of anns) annotations.push({ ...a, id: annotations.length + 1, image_id: id });
     const write = writePng(canvas, join(imagesDir, fileName)).then(() => {
@@ -94,6 +100,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
       images: o.images,
       size: o.size,
       seed: o.seed,
+      spacing: o.spacing ?? DEFAULT_SPACING,
     },
     images,
     annotations,
@@ -106,7 +113,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
 type Draft = Omit<CocoAnnotation, "id" | "image_id">;
 
 /** One image and its annotations (without ids). */
-export function synthImage(rng: Rng, size: number): { canvas: Canvas; anns: Draft[] } {
+export function synthImage(rng: Rng, size: number, spacing: number): { canvas: Canvas; anns: Draft[] } {
   const canvas = background(rng, size);
   const anns: Draft[] = [];
   const zeros = () => new Array<number>(51).fill(0);
@@ -152,9 +159,14 @@ export function synthImage(rng: Rng, size: number): { canvas: Canvas; anns: Draf
 
   const n = rng.int(1, 4);
   const figures: Figure[] = [];
+  const placed: { x: number; h: number }[] = [];
   for (let k = 0; k < n; k++) {
     const h = rng.uniform(n <= 2 ? 0.45 : 0.35, n <= 2 ? 0.9 : 0.7) * size;
-    const x = rng.uniform(0.12, 0.88) * size;
+    // People overlap, as in COCO, but rarely stand inside one another: a few tries for a horizontal
+    // position at least `spacing` of the taller one's height away from everyone already placed.
+    let x = rng.uniform(0.12, 0.88) * size;
+    for (let t = 0; t < 8 && placed.some((p) => Math.abs(p.x - x) < spacing * Math.max(p.h, h)); t++) x = rng.uniform(0.12, 0.88) * size;
+    placed.push({ x, h });
     const y = rng.uniform(0.45 * h, Math.max(0.45 * h, size - 0.4 * h));
     figures.push(randomFigure(rng, { height: h, x, y }));
   }
@@ -165,7 +177,9 @@ export function synthImage(rng: Rng, size: number): { canvas: Canvas; anns: Draf
     for (let j = 0; j < 17; j++) {
       const x = round2(f.points[j][0]);
       const y = round2(f.points[j][1]);
-      const dropped = rng.next() < 0.03;
+      // Annotators skip the odd wrist or ear, hardly ever a shoulder or hip: keep the torso labelled
+      // (COCO-18's Neck needs both shoulders).
+      const dropped = rng.next() < 0.03 && !TORSO_KEYPOINTS.has(j);
       if (f.hidden[j] || dropped || !(x >= 0 && y >= 0 && x < size && y < size)) {
         keypoints.push(0, 0, 0);
         continue;

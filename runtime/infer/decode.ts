@@ -11,13 +11,17 @@ export interface DecodeOptions extends GroupOptions {
   peakThreshold: number;
   /** Gaussian smoothing of the heatmaps before non-maximum suppression, in image pixels */
   peakSigma: number;
+  /** sub-pixel peak positions (parabolic refinement of the smoothed map) */
+  subpixel: boolean;
   interpolation: Interpolation;
 }
 
-/** Inference defaults of CMU's python demo (testing/python/config: thre1 0.1, thre2 0.05). */
+/** Inference defaults of CMU's python demo (testing/python/config: thre1 0.1, thre2 0.05), plus
+ * OpenPose's sub-pixel peak refinement (the demo keeps whole pixels; set subpixel false for it). */
 export const CMU_DECODE_DEFAULTS: DecodeOptions = {
   peakThreshold: 0.1,
   peakSigma: 3,
+  subpixel: true,
   pafThreshold: 0.05,
   pafSamples: 10,
   pafMinFraction: 0.8,
@@ -83,7 +87,7 @@ export function findAllPeaks(maps: ImageMaps, keypoints: KeypointsIR, options: P
   const peaks: Peak[][] = [];
   let next = 0;
   keypoints.joints.forEach((_, j) => {
-    const list = findJointPeaks(maps, j, { threshold: o.peakThreshold, sigma: o.peakSigma }, next);
+    const list = findJointPeaks(maps, j, { threshold: o.peakThreshold, sigma: o.peakSigma, subpixel: o.subpixel }, next);
     next += list.length;
     peaks.push(list);
   });

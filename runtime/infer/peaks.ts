@@ -21,6 +21,28 @@ export interface Peak {
 export interface PeakOptions {
   threshold: number;
   sigma: number;
+  /** refine each peak to sub-pixel precision with a parabola through it and its neighbours (OpenPose's
+   * C++ refines peaks too; CMU's python demo does not) */
+  subpixel?: boolean;
+}
+
+/**
+ * Sub-pixel offset of a maximum from the values left of, at and right of it: the vertex of the parabola
+ * through the three, clamped to half a pixel.
+ */
+export function parabolicOffset(left: number, centre: number, right: number): number {
+  const curvature = left - 2 * centre + right;
+  if (!(curvature < 0)) return 0;
+  return Math.max(-0.5, Math.min(0.5, (0.5 * (left - right)) / curvature));
+}
+
+function refine(smooth: ArrayLike<number>, p: number, W: number, H: number): [number, number] {
+  const x = p % W;
+  const y = (p - x) / W;
+  const v = smooth[p];
+  const dx = x > 0 && x < W - 1 ? parabolicOffset(smooth[p - 1], v, smooth[p + 1]) : 0;
+  const dy = y > 0 && y < H - 1 ? parabolicOffset(smooth[p - W], v, smooth[p + W]) : 0;
+  return [x + dx, y + dy];
 }
 
 /** scipy.ndimage's 1-D Gaussian kernel: radius int(4 sigma + 0.5), normalised. */
@@ -206,7 +228,8 @@ export function findJointPeaks(maps: ImageMaps, c: number, options: PeakOptions,
     const x = p % W;
     const y = (p - x) / W;
     const { src, values } = regions.find(({ src: s }) => x >= s.x0 && x <= s.x1 && y >= s.y0 && y <= s.y1)!;
-    return { x, y, score: values[(y - src.y0) * (src.x1 - src.x0 + 1) + (x - src.x0)], id: firstId + i };
+    const [rx, ry] = options.subpixel ? refine(smooth, p, W, H) : [x, y];
+    return { x: rx, y: ry, score: values[(y - src.y0) * (src.x1 - src.x0 + 1) + (x - src.x0)], id: firstId + i };
   });
 }
 
@@ -223,5 +246,8 @@ export function findPeaksFull(map: Float32Array, W: number, H: number, options: 
   const smooth = gaussianSmooth(map, W, H, options.sigma);
   const found: number[] = [];
   localMaxima(smooth, { x0: 0, y0: 0, x1: W - 1, y1: H - 1 }, W, H, options.threshold, found);
-  return found.map((p, i) => ({ x: p % W, y: Math.floor(p / W), score: map[p], id: firstId + i }));
+  return found.map((p, i) => {
+    const [x, y] = options.subpixel ? refine(smooth, p, W, H) : [p % W, Math.floor(p / W)];
+    return { x, y, score: map[p], id: firstId + i };
+  });
 }

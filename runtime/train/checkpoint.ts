@@ -46,7 +46,7 @@ function toBytes(parts: Float32Array[]): Uint8Array {
   return out;
 }
 
-export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: OptimizerState, state: Omit<TrainState, "checksums">): Promise<string> {
+export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: OptimizerState, state: Omit<TrainState, "checksums">, ir: Ir): Promise<string> {
   const root = join(dir, "checkpoints");
   mkdirSync(root, { recursive: true });
   const name = `step-${String(state.step).padStart(7, "0")}`;
@@ -71,7 +71,9 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   writeFileAtomic(join(tmp, "weights.bin"), weightData);
   writeFileAtomic(join(tmp, "optimizer.json"), JSON.stringify(optimizerJson));
   writeFileAtomic(join(tmp, "optimizer.bin"), optimizerBytes);
-  const full: TrainState = { ...state, checksums: { "weights.bin": sha(weightData), "optimizer.bin": sha(optimizerBytes) } };
+  // the IR makes a checkpoint self-describing: `posec infer` and `posec export` need no spec
+  writeFileAtomic(join(tmp, "model.ir.json"), JSON.stringify(ir, null, 2) + "\n");
+  const full: TrainState = { ...state, checksums: { "weights.bin": sha(weightData), "optimizer.bin": sha(optimizerBytes), "model.ir.json": sha(readFileSync(join(tmp, "model.ir.json"))) } };
   writeFileAtomic(join(tmp, "state.json"), JSON.stringify(full, null, 2) + "\n");
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });

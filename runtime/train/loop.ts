@@ -128,7 +128,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (resumed) progress.line(`resuming from ${resumed.dir} (step ${startStep})`);
 
   const save = async (step: number) =>
-    saveCheckpoint(o.out, model, optimizer.getState(), { step, model: ir.model.name, graph: graphHash(ir), seed, backend: backend.backend, lastLoss: history.at(-1)?.loss ?? null });
+    saveCheckpoint(o.out, model, optimizer.getState(), { step, model: ir.model.name, graph: graphHash(ir), seed, backend: backend.backend, lastLoss: history.at(-1)?.loss ?? null }, ir);
   let stop = false;
   const onSignal = () => {
     if (stop) process.exit(130);

@@ -139,3 +139,49 @@ describe("ops.conv2d (IR attributes)", () => {
     viaOps.forEach((v, i) => expect(relError(v, direct[i])).toBe(0));
   });
 });
+
+describe("dilated convolutions train through tfjs-layers' fused conv and the depthwise op", () => {
+  // tfjs-layers' Conv2D runs tf.fused.conv2d, whose own gradient rejects dilation; tf.depthwiseConv2d's
+  // gradient config did too. (tfjs-layers' DepthwiseConv2D layer ignores dilationRate altogether, so
+  // the depthwise conv here is the op.)
+  it("parameter gradients of layers.conv2d(dilation 2, bias) -> depthwiseConv2d(dilation 2) + bias match PyTorch float64", async () => {
+    await tf.setBackend("wasm");
+    const tfl = await import("@tensorflow/tfjs");
+    const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, dilationRate: 2, padding: "same", useBias: true, biasInitializer: "glorotUniform" });
+    conv.build([null, 9, 10, 3]);
+    const [w, b] = conv.getWeights().map((t) => Float32Array.from(t.dataSync()));
+    const wd = randomValues(3 * 3 * 4, 902);
+    const bd = randomValues(4, 903);
+    const x = randomValues(2 * 9 * 10 * 3, 900);
+    const g = randomValues(2 * 9 * 10 * 4, 901);
+    const grads = tf.tidy(() => {
+      const wdVar = tf.variable(tf.tensor4d(wd, [3, 3, 4, 1]));
+      const bdVar = tf.variable(tf.tensor1d(bd));
+      const xt = tf.tensor4d(x, [2, 9, 10, 3]);
+      const gt = tf.tensor4d(g, [2, 9, 10, 4]);
+      const vars = [...conv.trainableWeights.map((v) => v.read() as tf.Variable), wdVar, bdVar];
+      const { grads: named } = tf.variableGrads(() => {
+        const h = conv.apply(xt, { training: true }) as tf.Tensor4D;
+        const y = tf.add(tf.depthwiseConv2d(h, wdVar as tf.Tensor4D, 1, "same", "NHWC", 2), bdVar);
+        return tf.sum(tf.mul(y, gt)) as tf.Scalar;
+      }, vars);
+      const values = vars.map((v) => Float32Array.from(named[v.name].dataSync()));
+      wdVar.dispose();
+      bdVar.dispose();
+      return values;
+    });
+    const ref = torch(
+      `x = nhwc("x", [2, 9, 10, 3]).requires_grad_()
+w = torch.tensor(data["w"]).reshape(3, 3, 3, 4).permute(3, 2, 0, 1).contiguous().requires_grad_()
+b = torch.tensor(data["b"]).requires_grad_()
+wd = torch.tensor(data["wd"]).reshape(3, 3, 4, 1).permute(2, 3, 0, 1).contiguous().requires_grad_()
+bd = torch.tensor(data["bd"]).requires_grad_()
+y = F.conv2d(F.conv2d(x, w, b, padding=2, dilation=2), wd, bd, padding=2, dilation=2, groups=4)
+(y * nhwc("g", [2, 9, 10, 4])).sum().backward()
+out["w"] = w.grad.permute(2, 3, 1, 0).reshape(-1).tolist(); out["b"] = b.grad.tolist()
+out["wd"] = wd.grad.permute(2, 3, 0, 1).reshape(-1).tolist(); out["bd"] = bd.grad.tolist()`,
+      { x, g, w, b, wd, bd },
+    );
+    ["w", "b", "wd", "bd"].forEach((k, i) => expect(relError(grads[i], ref[k]), k).toBeLessThan(1e-4));
+  }, 60_000);
+});

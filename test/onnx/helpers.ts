@@ -9,17 +9,21 @@ import { serializeIr } from "../../compiler/emit/ir.js";
 import type { Ir } from "../../compiler/ir/types.js";
 import { Rng } from "../../compiler/rng.js";
 import { initialWeights, modelParams, type ParamSpec, type WeightSet } from "../../compiler/weights/index.js";
-import { compileFile, REPO } from "../helpers.js";
+import { compile } from "../../compiler/compile.js";
+import { fileHost } from "../../compiler/host.js";
 
 export const PYTHON = "/usr/bin/python3";
-const HERE = join(REPO, "test", "onnx");
+// Tests and benchmarks run from the repository root (this module is also bundled into bench/onnx.ts,
+// where import.meta does not point into the repository).
+const ROOT = process.cwd();
+const HERE = join(ROOT, "test", "onnx");
 
 export function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `posec-onnx-${tag}-`));
 }
 
 export function compileIr(path: string): Ir {
-  const r = compileFile(path);
+  const r = compile(path, fileHost(join(ROOT, "models", "std")));
   if (!r.ir) throw new Error(`${path} does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
   return r.ir;
 }
@@ -44,9 +48,11 @@ export function writeCheckpoint(dir: string, weights: WeightSet, extra: Record<s
  * Initial weights with everything a trained model has and a fresh one lacks: batchnorm statistics away
  * from 0/1, gamma and beta away from 1/0, non-zero biases, PReLU slopes that differ per channel. Kernels
  * are rescaled to He's std sqrt(2 / fan_in), so that the input still shows in the last stage's maps (with
- * CMU's std 0.01 the outputs would be the last biases, and a wrong layout could pass unnoticed).
+ * CMU's std 0.01 the outputs would be the last biases, and a wrong layout could pass unnoticed); the
+ * layers in `quiet` (those producing the outputs and stage maps) get a fifth of that, so that the maps are
+ * O(1) like trained heatmaps and PAFs, and the tolerances stay absolute ones at a realistic scale.
  */
-export function perturbedWeights(specs: ParamSpec[], seed: number): WeightSet {
+export function perturbedWeights(specs: ParamSpec[], seed: number, quiet: Set<string> = new Set()): WeightSet {
   const w = initialWeights(specs, seed);
   const rng = new Rng(seed ^ 0x5eed);
   for (const s of specs) {
@@ -59,9 +65,10 @@ export function perturbedWeights(specs: ParamSpec[], seed: number): WeightSet {
       let sq = 0;
       for (let i = 0; i < d.length; i++) (sum += d[i]), (sq += d[i] * d[i]);
       const std = Math.sqrt(Math.max(sq / d.length - (sum / d.length) ** 2, 0));
-      const k = std > 0 ? Math.sqrt(2 / s.fans.in) / std : 0;
+      const target = Math.sqrt(2 / s.fans.in) * (quiet.has(s.node) ? 0.2 : 1);
+      const k = std > 0 ? target / std : 0;
       if (k > 0) for (let i = 0; i < d.length; i++) d[i] *= k;
-      else set(() => rng.normal() * Math.sqrt(2 / s.fans.in));
+      else set(() => rng.normal() * target);
     } else if (s.role === "gamma" || s.role === "moving_variance") set(() => rng.uniform(0.5, 1.5));
     else if (s.role === "beta" || s.role === "moving_mean" || s.role === "bias") set(() => rng.uniform(-0.1, 0.1));
     else if (s.role === "alpha") set(() => rng.uniform(0, 0.5));
@@ -85,6 +92,8 @@ export interface Exported {
   weights: WeightSet;
   specs: ParamSpec[];
   outputs: string[];
+  /** IR tensor -> ONNX value name where they differ */
+  renamed: Map<string, string>;
   bytes: Uint8Array;
 }
 
@@ -93,7 +102,8 @@ export function exportSpec(path: string, options: Partial<OnnxOptions> = {}, see
   const ir = compileIr(path);
   const dir = tempDir(ir.model.name);
   const specs = modelParams(ir);
-  const weights = perturbedWeights(specs, seed);
+  const maps = new Set([...Object.values(ir.outputs), ...(ir.stages?.outputs.flatMap((o) => [o.heatmaps, o.pafs]) ?? [])]);
+  const weights = perturbedWeights(specs, seed, new Set(ir.nodes.filter((n) => maps.has(n.outputs[0])).map((n) => n.name)));
   const irPath = join(dir, "model.ir.json");
   writeFileSync(irPath, serializeIr(ir));
   const checkpoint = join(dir, "checkpoint");
@@ -102,43 +112,67 @@ export function exportSpec(path: string, options: Partial<OnnxOptions> = {}, see
   if (!built.bytes) throw new Error(`export of ${path} failed: ${built.diagnostics.map((d) => d.message).join("; ")}`);
   const onnxPath = join(dir, "model.onnx");
   writeFileSync(onnxPath, built.bytes);
-  return { ir, dir, irPath, checkpoint, onnxPath, weights, specs, outputs: built.outputs, bytes: built.bytes };
+  return { ir, dir, irPath, checkpoint, onnxPath, weights, specs, outputs: built.outputs, renamed: built.renamed, bytes: built.bytes };
 }
 
 export type Outputs = Map<string, { dims: number[]; data: Float32Array }>;
 
-/** Runs an ONNX file with onnxruntime-node (CPU) on one NCHW input. */
-export async function runOrt(onnxPath: string, input: Float32Array, shape: number[], threads = 2): Promise<Outputs> {
+/** Runs an ONNX file with onnxruntime-node (CPU) on NCHW inputs, one session for all of them. */
+export async function runOrtMany(onnxPath: string, inputs: { data: Float32Array; shape: number[] }[], threads = 2): Promise<Outputs[]> {
   const ort = await import("onnxruntime-node");
   const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
   try {
-    const result = await session.run({ image: new ort.Tensor("float32", input, shape) });
-    const out: Outputs = new Map();
-    for (const name of session.outputNames) out.set(name, { dims: [...result[name].dims], data: result[name].data as Float32Array });
-    return out;
+    const all: Outputs[] = [];
+    for (const { data, shape } of inputs) {
+      const result = await session.run({ image: new ort.Tensor("float32", data, shape) });
+      const out: Outputs = new Map();
+      for (const name of session.outputNames) out.set(name, { dims: [...result[name].dims], data: result[name].data as Float32Array });
+      all.push(out);
+    }
+    return all;
   } finally {
     await session.release();
   }
 }
 
-/** The PyTorch float64 reference (test/onnx/torch_ref.py) on the same IR, checkpoint and input. */
-export function runTorchRef(e: Pick<Exported, "irPath" | "checkpoint" | "dir" | "ir">, outputs: [string, string][], input: Float32Array, shape: number[]): Outputs {
-  const inputPath = join(e.dir, `input-${shape.join("x")}.bin`);
-  const outPath = join(e.dir, `torch-${shape.join("x")}.bin`);
-  writeFileSync(inputPath, new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
-  const job = { ir: e.irPath, checkpoint: e.checkpoint, input: inputPath, shape, outputs, out: outPath, dtype: "float64" };
-  const stdout = execFileSync(PYTHON, [join(HERE, "torch_ref.py")], { input: JSON.stringify(job), maxBuffer: 1 << 24 }).toString();
-  const { shapes } = JSON.parse(stdout) as { shapes: Record<string, number[]> };
-  const bytes = readFileSync(outPath);
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  const out: Outputs = new Map();
-  let off = 0;
-  for (const [name] of outputs) {
-    const n = shapes[name].reduce((a, b) => a * b, 1);
-    out.set(name, { dims: shapes[name], data: all.slice(off, off + n) });
-    off += n;
-  }
-  return out;
+export async function runOrt(onnxPath: string, input: Float32Array, shape: number[], threads = 2): Promise<Outputs> {
+  return (await runOrtMany(onnxPath, [{ data: input, shape }], threads))[0];
+}
+
+export interface TorchJob {
+  outputs: [string, string][];
+  inputs: { data: Float32Array; shape: number[] }[];
+  dtype?: "float64" | "float32";
+  bench?: { runs: number; threads: number[] };
+}
+
+/**
+ * The PyTorch reference (test/onnx/torch_ref.py; float64 unless asked otherwise) on the same IR,
+ * checkpoint and inputs: one Python process for all inputs, so the weights are loaded once.
+ */
+export function runTorchRef(e: Pick<Exported, "irPath" | "checkpoint" | "dir">, job: TorchJob): { outputs: Outputs[]; timesMs?: Record<string, number> } {
+  const runs = job.inputs.map(({ data, shape }, i) => {
+    const input = join(e.dir, `input-${i}-${shape.join("x")}.bin`);
+    writeFileSync(input, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return { input, shape, out: join(e.dir, `torch-${i}-${shape.join("x")}.bin`) };
+  });
+  const request = { ir: e.irPath, checkpoint: e.checkpoint, outputs: job.outputs, dtype: job.dtype ?? "float64", runs, bench: job.bench ?? null };
+  const stdout = execFileSync(PYTHON, [join(HERE, "torch_ref.py")], { input: JSON.stringify(request), maxBuffer: 1 << 24 }).toString();
+  const parsed = JSON.parse(stdout) as { shapes: Record<string, number[]>[]; times_ms?: Record<string, number> };
+  const outputs = runs.map((r, i) => {
+    const bytes = readFileSync(r.out);
+    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const out: Outputs = new Map();
+    let off = 0;
+    for (const [name] of job.outputs) {
+      const dims = parsed.shapes[i][name];
+      const n = dims.reduce((a, b) => a * b, 1);
+      out.set(name, { dims, data: all.slice(off, off + n) });
+      off += n;
+    }
+    return out;
+  });
+  return { outputs, timesMs: parsed.times_ms };
 }
 
 export interface CheckResult {
@@ -164,4 +198,45 @@ export function maxAbs(a: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
+}
+
+/** NCHW -> NHWC (or back, with the dims swapped accordingly). */
+export function toNhwc(data: Float32Array, [n, c, h, w]: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
+  return out;
+}
+
+export function toNchw(data: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + x] = data[((b * h + y) * w + x) * c + ch];
+  return out;
+}
+
+/**
+ * posec's tfjs runtime (runtime/model/build.ts, cpu backend) on the same weights and input; outputs
+ * under their ONNX names, transposed to NCHW.
+ */
+export async function runTfjs(ir: Ir, weights: WeightSet, input: Float32Array, shape: number[], outputs: [string, string][]): Promise<Outputs> {
+  const tf = await import("@tensorflow/tfjs");
+  await tf.setBackend("cpu");
+  const { buildModel } = await import("../../runtime/model/build.js");
+  const [n, c, h, w] = shape;
+  const built = buildModel(ir, weights, [h, w]);
+  const x = tf.tensor4d(toNhwc(input, shape), [n, h, w, c]);
+  const ys = built.model.predict(x) as import("@tensorflow/tfjs").Tensor | import("@tensorflow/tfjs").Tensor[];
+  const list = Array.isArray(ys) ? ys : [ys];
+  const out: Outputs = new Map();
+  for (const [name, tensor] of outputs) {
+    const y = list[built.outputNames.indexOf(tensor)];
+    const [yn, yh, yw, yc] = y.shape;
+    out.set(name, { dims: [yn, yc, yh, yw], data: toNchw(y.dataSync() as Float32Array, y.shape) });
+  }
+  tf.dispose([x, ...list]);
+  built.model.dispose();
+  return out;
 }

@@ -6,11 +6,12 @@ H, W, C order instead of permuting the kernel's rows), pooling is written from p
 (compiler/shapes.ts, Caffe's divisor), resampling is PyTorch's F.interpolate; nothing comes from ONNX.
 
 A job is one JSON object on stdin:
-  {"ir": path, "checkpoint": dir, "input": path of float32 NCHW data, "shape": [N, C, H, W],
-   "outputs": [[name, tensor], ...], "out": path, "dtype": "float64" | "float32",
+  {"ir": path, "checkpoint": dir, "outputs": [[name, tensor], ...], "dtype": "float64" | "float32",
+   "runs": [{"input": path of float32 NCHW data, "shape": [N, C, H, W], "out": path}, ...],
    "bench": null | {"runs": R, "threads": [1, 2]}}
-It writes the outputs' float32 values, concatenated in order, to `out` and prints
-{"shapes": {name: [N, C, H, W]}, "times_ms": {threads: median}} (times only when benchmarking).
+For each run it writes the outputs' float32 values, concatenated in order, to `out`, and it prints
+{"shapes": [{name: [N, C, H, W]} per run], "times_ms": {threads: median}} (times only when benchmarking,
+measured on the first run's input).
 """
 import json
 import math
@@ -87,7 +88,7 @@ def upsample(x, a):
 
 
 def make_runner(ir, weights, dtype):
-    P = {k: torch.from_numpy(np.array(v, dtype=np.float64)).to(dtype) for k, v in weights.items()}
+    P = {k: torch.from_numpy(v.astype(np.float64 if dtype == torch.float64 else np.float32)) for k, v in weights.items()}
     conv_w = {k: v.permute(3, 2, 0, 1).contiguous() for k, v in P.items() if v.dim() == 4}
 
     def run(x):
@@ -148,10 +149,11 @@ def main():
         ir = json.load(f)
     dtype = torch.float64 if job.get("dtype", "float64") == "float64" else torch.float32
     run = make_runner(ir, read_checkpoint(job["checkpoint"]), dtype)
-    x = torch.from_numpy(np.fromfile(job["input"], dtype="<f4").reshape(job["shape"]).astype(np.float64)).to(dtype)
-    result = {"shapes": {}}
+    load = lambda r: torch.from_numpy(np.fromfile(r["input"], dtype="<f4").reshape(r["shape"]).astype(np.float64)).to(dtype)
+    result = {"shapes": []}
     with torch.no_grad():
         if job.get("bench"):
+            x = load(job["runs"][0])
             times = {}
             for threads in job["bench"]["threads"]:
                 torch.set_num_threads(threads)
@@ -163,14 +165,16 @@ def main():
                     samples.append((time.perf_counter() - start) * 1000)
                 times[str(threads)] = statistics.median(samples)
             result["times_ms"] = times
-        env = run(x)
-    chunks = []
-    for name, tensor in job["outputs"]:
-        y = env[tensor]
-        result["shapes"][name] = list(y.shape)
-        chunks.append(y.to(torch.float32).contiguous().numpy().astype("<f4").tobytes())
-    with open(job["out"], "wb") as f:
-        f.write(b"".join(chunks))
+        for r in job["runs"]:
+            env = run(load(r))
+            shapes, chunks = {}, []
+            for name, tensor in job["outputs"]:
+                y = env[tensor]
+                shapes[name] = list(y.shape)
+                chunks.append(y.to(torch.float32).contiguous().numpy().astype("<f4").tobytes())
+            with open(r["out"], "wb") as f:
+                f.write(b"".join(chunks))
+            result["shapes"].append(shapes)
     print(json.dumps(result))
 
 

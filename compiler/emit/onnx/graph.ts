@@ -58,8 +58,6 @@ interface Ctx {
 
 type Rule<K extends IrOp> = (n: IrNodeOf<K>, c: Ctx) => void;
 
-const ACTIVATIONS = { relu: "Relu", sigmoid: "Sigmoid", tanh: "Tanh" } as const;
-
 const RULES: { [K in IrOp]: Rule<K> } = {
   conv(n, c) {
     const a = n.attrs;
@@ -91,9 +89,9 @@ const RULES: { [K in IrOp]: Rule<K> } = {
     // ONNX's momentum has the Keras/tfjs meaning (fraction of the running statistic kept), as the IR's.
     c.emit(node("BatchNormalization", n.name, [c.inputs[0], ...names], [c.output], [attr.float("epsilon", n.attrs.eps), attr.float("momentum", n.attrs.momentum)], c.doc));
   },
-  relu: (n, c) => c.emit(node(ACTIVATIONS.relu, n.name, c.inputs, [c.output], [], c.doc)),
-  sigmoid: (n, c) => c.emit(node(ACTIVATIONS.sigmoid, n.name, c.inputs, [c.output], [], c.doc)),
-  tanh: (n, c) => c.emit(node(ACTIVATIONS.tanh, n.name, c.inputs, [c.output], [], c.doc)),
+  relu: (n, c) => c.emit(node("Relu", n.name, c.inputs, [c.output], [], c.doc)),
+  sigmoid: (n, c) => c.emit(node("Sigmoid", n.name, c.inputs, [c.output], [], c.doc)),
+  tanh: (n, c) => c.emit(node("Tanh", n.name, c.inputs, [c.output], [], c.doc)),
   leakyrelu: (n, c) => c.emit(node("LeakyRelu", n.name, c.inputs, [c.output], [attr.float("alpha", n.attrs.alpha)], c.doc)),
   prelu(n, c) {
     const alpha = c.param("alpha", [c.inputShape[2]]);

@@ -14,6 +14,9 @@ import { encodeModel, floatValueInfo, node, ONNX_OPSET, type NodeProto } from ".
 export { ONNX_OPSET, ONNX_IR_VERSION, decodeModel } from "./proto.js";
 export type { WeightsSource } from "./metadata.js";
 
+/** The largest protobuf message (ONNX file without external data), less room for the graph itself. */
+const PROTOBUF_LIMIT = 2 ** 31 - 1 - 64 * 2 ** 20;
+
 export interface OnnxOptions {
   /** also output every stage's maps as `stage<N>_heatmaps` / `stage<N>_pafs` */
   allStages: boolean;
@@ -94,6 +97,11 @@ export function buildOnnx(ir: Ir, weights: WeightSet, options: OnnxOptions): Onn
   for (const [name, tensor] of outputs) {
     if (!(tensor in report.shapes)) diagnostics.push(diag("PN4001", ir.model.span, `output \`${name}\` reads \`${tensor}\`, which no node produces`));
   }
+  // protobuf messages are limited to 2 GiB; larger models would need ONNX external data.
+  const bytes = lowered.initializers.reduce((a, t) => a + (t.rawData?.length ?? 0), 0);
+  if (bytes > PROTOBUF_LIMIT) {
+    diagnostics.push(diag("PN4001", ir.model.span, `the ONNX target cannot write ${ir.model.name}: its weights take ${(bytes / 2 ** 30).toFixed(2)} GiB, more than one ONNX file holds (2 GiB)`, { help: "ONNX external data is not supported yet" }));
+  }
   if (hasErrors(diagnostics)) return { outputs: [], renamed: new Map(), diagnostics };
 
   const fixedSize = denseNeedsFixedSize(ir, report);
@@ -104,7 +112,7 @@ export function buildOnnx(ir: Ir, weights: WeightSet, options: OnnxOptions): Onn
   });
   const input = floatValueInfo("image", ["N", ir.input.channels, fixedSize ? ir.input.height : "H", fixedSize ? ir.input.width : "W"], `normalised image, ${spanText(ir.input.span)}`);
   const meta = { ir, report, outputs, fixedSize, weights: options.weights, foldBn: options.foldBn, allStages: options.allStages, opset: ONNX_OPSET, posecVersion: pkg.version };
-  const bytes = encodeModel({
+  const model = encodeModel({
     graphName: ir.model.name,
     graphDoc: spanText(ir.model.span),
     modelDoc: modelDoc(meta),
@@ -115,7 +123,7 @@ export function buildOnnx(ir: Ir, weights: WeightSet, options: OnnxOptions): Onn
     outputs: outputInfos,
     metadata: metadataProps(meta),
   });
-  return { bytes, outputs: outputs.map(([n]) => n), renamed: values, diagnostics };
+  return { bytes: model, outputs: outputs.map(([n]) => n), renamed: values, diagnostics };
 }
 
 export const onnxEmitter: Emitter = {

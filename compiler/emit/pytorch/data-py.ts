@@ -2,16 +2,16 @@
 // order of posec's tfjs runtime (runtime/data/coco.ts, sample.ts, batches.ts), as a torch Dataset and a
 // distributed batch sampler. A sample depends only on (dataset, settings, seed, index), as in posec.
 
-export const DATA_PY = String.raw`"""Training data as posec's tfjs runtime makes it (runtime/data): COCO person_keypoints reader, one
-affine augmentation, CMU-style targets, and posec's deterministic batch order, split over DDP ranks.
+export const DATA_PY = String.raw`"""Training data as posec's tfjs runtime makes it (runtime/data): COCO person_keypoints reader,
+one affine augmentation, CMU-style targets, and posec's deterministic batch order, split over ranks.
 
-    dataset = PoseDataset.from_spec("data/coco")       # or a synthetic set: annotations.json + images/
+    dataset = PoseDataset.from_spec("data/coco")  # or a folder with annotations.json + images/
     sampler = DistributedBatchSampler(len(dataset), batch=8, seed=1, rank=0, world_size=2)
     loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler)
 
-A batch is a dict of NCHW float32 tensors: image [B, 3, H, W] (normalised), heatmaps [B, J(+1), h, w],
-pafs [B, 2L, h, w], mask [B, 1, h, w]. build_sample(..., affine=...) takes an explicit augmentation
-(the hook that lets the TypeScript pipeline and this one be compared on the same geometry).
+A batch is a dict of NCHW float32 tensors: image [B, 3, H, W] (normalised), heatmaps
+[B, J(+1), h, w], pafs [B, 2L, h, w], mask [B, 1, h, w]. build_sample(..., affine=...) takes an
+explicit augmentation (the hook that compares this pipeline with posec's on the same geometry).
 """
 import json
 import math
@@ -48,21 +48,23 @@ def _segmentation(seg, img, where, fail):
     if isinstance(seg, list):
         return ("polygons", [p for p in seg if len(p) >= 6])
     counts, size = seg.get("counts"), seg.get("size")
-    if not isinstance(size, list) or len(size) != 2 or size[0] != img["height"] or size[1] != img["width"]:
-        fail(f"{where}.size {size} does not match {img['file_name']} (height {img['height']}, width {img['width']})")
+    if size != [img["height"], img["width"]]:
+        fail(f"{where}.size {size} does not match {img['file_name']} "
+             f"(height {img['height']}, width {img['width']})")
     try:
         runs = T.decode_rle_string(counts) if isinstance(counts, str) else [int(c) for c in counts]
     except (ValueError, TypeError) as e:
         fail(f"{where}.counts: {e}")
     if sum(runs) != img["width"] * img["height"]:
-        fail(f"{where}.counts add up to {sum(runs)} pixels, the image has {img['width'] * img['height']}")
+        pixels = img["width"] * img["height"]
+        fail(f"{where}.counts add up to {sum(runs)} pixels, the image has {pixels}")
     return ("rle", (size[0], size[1], runs))
 
 
 def read_coco(annotations_file, images_dir, min_keypoints=5, min_area=32 * 32, min_separation=0.3):
-    """Images with their labelled people and ignore regions, and the training samples (CMU genJSON.m:
-    one per main person with >= min_keypoints keypoints, area >= min_area, not within min_separation
-    * size of an earlier main person of the image)."""
+    """Images with their labelled people and ignore regions, and the training samples (CMU's
+    genJSON.m: one per main person with >= min_keypoints keypoints, area >= min_area, not
+    within min_separation * size of an earlier main person of the image)."""
 
     def fail(msg):
         raise DataError(f"{annotations_file}: {msg}")
@@ -76,17 +78,20 @@ def read_coco(annotations_file, images_dir, min_keypoints=5, min_area=32 * 32, m
         fail(f"cannot be read as JSON ({e})")
     if not os.path.isdir(images_dir):
         raise DataError(f"{images_dir}: image folder not found (annotations: {annotations_file})")
-    if not isinstance(doc, dict) or not isinstance(doc.get("images"), list) or not isinstance(doc.get("annotations"), list):
+    if not (isinstance(doc, dict) and isinstance(doc.get("images"), list)
+            and isinstance(doc.get("annotations"), list)):
         fail('must be an object with lists "images" and "annotations"')
     names = _keypoint_names(doc)
     for joint in KEYPOINTS["joints"]:
         for k in joint["from"]:
             if k >= len(names):
-                fail(f"joint {joint['name']} reads keypoint {k}, but the file has {len(names)} keypoints per person")
+                fail(f"joint {joint['name']} reads keypoint {k}, "
+                     f"but the file has {len(names)} keypoints per person")
     images, by_id = [], {}
     for i, raw in enumerate(doc["images"]):
         try:
-            img = {"id": raw["id"], "file_name": raw["file_name"], "width": int(raw["width"]), "height": int(raw["height"])}
+            img = {"id": raw["id"], "file_name": raw["file_name"],
+                   "width": int(raw["width"]), "height": int(raw["height"])}
         except (KeyError, TypeError, ValueError):
             fail(f"images[{i}] needs id, file_name, width and height")
         if img["id"] in by_id:
@@ -96,14 +101,17 @@ def read_coco(annotations_file, images_dir, min_keypoints=5, min_area=32 * 32, m
         images.append(img)
     for a, raw in enumerate(doc["annotations"]):
         where = f"annotations[{a}]"
-        if not isinstance(raw, dict) or raw.get("image_id") not in by_id:
-            fail(f"{where}.image_id {raw.get('image_id') if isinstance(raw, dict) else None} names no image")
+        if not isinstance(raw, dict):
+            fail(f"{where} must be an object")
+        if raw.get("image_id") not in by_id:
+            fail(f"{where}.image_id {raw.get('image_id')} names no image")
         img = images[by_id[raw["image_id"]]]
         crowd = raw.get("iscrowd") in (1, True)
         kps = raw.get("keypoints")
         if kps is not None and len(kps) != 3 * len(names):
             fail(f"{where}.keypoints must have {3 * len(names)} numbers")
-        region = _segmentation(raw["segmentation"], img, f"{where}.segmentation", fail) if raw.get("segmentation") is not None else None
+        seg = raw.get("segmentation")
+        region = None if seg is None else _segmentation(seg, img, f"{where}.segmentation", fail)
         labelled = sum(1 for k in range(2, len(kps or []), 3) if kps[k] > 0)
         if crowd or labelled == 0:
             if not crowd and kps is None:
@@ -114,10 +122,13 @@ def read_coco(annotations_file, images_dir, min_keypoints=5, min_area=32 * 32, m
         for k in range(len(names)):
             x, y, v = kps[3 * k : 3 * k + 3]
             if v > 0 and not (0 <= x <= img["width"] and 0 <= y <= img["height"]):
-                fail(f"{where}.keypoints: keypoint {k} ({names[k]}) at ({x}, {y}) lies outside {img['file_name']} ({img['width']}x{img['height']})")
+                fail(f"{where}.keypoints: keypoint {k} ({names[k]}) at ({x}, {y}) lies outside "
+                     f"{img['file_name']} ({img['width']}x{img['height']})")
         bbox = raw.get("bbox") or _keypoint_box(kps)
         area = raw["area"] if raw.get("area") is not None else bbox[2] * bbox[3]
-        img["people"].append({"keypoints": kps, "num_keypoints": labelled, "bbox": list(bbox), "area": area})
+        img["people"].append(
+            {"keypoints": kps, "num_keypoints": labelled, "bbox": list(bbox), "area": area}
+        )
     samples = []
     for i, img in enumerate(images):
         chosen = []
@@ -132,7 +143,8 @@ def read_coco(annotations_file, images_dir, min_keypoints=5, min_area=32 * 32, m
     if not samples:
         people = sum(len(im["people"]) for im in images)
         fail(f"no usable training samples ({len(images)} images, {people} labelled people)")
-    return {"annotations_file": annotations_file, "images_dir": images_dir, "images": images, "samples": samples}
+    return {"annotations_file": annotations_file, "images_dir": images_dir,
+            "images": images, "samples": samples}
 
 
 def _keypoint_box(kps):
@@ -191,8 +203,9 @@ def normalise(rgb, inp):
 
 
 def build_sample(img, record, main_person, cfg, rng=None, affine=None, flipped=False):
-    """Augmented, normalised input and its targets (channels-last numpy). The augmentation is drawn
-    from rng (a transforms.Rng), or given as an explicit source -> crop affine (+ whether it mirrors)."""
+    """Augmented, normalised input and its targets (channels-last numpy). The augmentation is
+    drawn from rng (a transforms.Rng), or given: an explicit source -> crop affine (a, b, c, d,
+    tx, ty) and whether it mirrors (the hook for comparing pipelines on the same geometry)."""
     inp, targets = cfg["input"], cfg["targets"]
     if affine is None and cfg["augment"] is not None and rng is not None:
         bx, by, bw, bh = record["people"][main_person]["bbox"]
@@ -213,10 +226,13 @@ def build_sample(img, record, main_person, cfg, rng=None, affine=None, flipped=F
             T.swap_left_right(xy, vis, KEYPOINTS["flip_pairs"])
         people.append((xy, vis))
     ignore = ignore_raster(record)
-    weight = None if ignore is None else T.warp_ignore_to_weight(ignore, affine, inp["width"], inp["height"])
+    weight = None
+    if ignore is not None:
+        weight = T.warp_ignore_to_weight(ignore, affine, inp["width"], inp["height"])
+    joints = len(KEYPOINTS["joints"])
     return {
         "image": image,
-        "heatmaps": T.heatmap_targets(people, len(KEYPOINTS["joints"]), KEYPOINTS["background"], targets),
+        "heatmaps": T.heatmap_targets(people, joints, KEYPOINTS["background"], targets),
         "pafs": T.paf_targets(people, KEYPOINTS["limbs"], targets),
         "mask": T.mask_targets(weight, inp["width"], inp["height"], targets),
         "people": people,
@@ -238,13 +254,15 @@ class PoseDataset(torch.utils.data.Dataset):
 
     @classmethod
     def from_spec(cls, folder=None, augment=True, grid=GRID_SIZE):
-        """The spec's dataset: a COCO root (its annotations/images paths relative to folder, default the
-        spec's root) or posec's synthetic set (annotations.json + images/ in folder; default where
-        posec writes it: .posec-cache/synth-<seed>-<images>-<size>)."""
+        """The spec's dataset: a COCO root (the spec's annotations/images paths inside; default
+        the spec's root) or a folder with annotations.json + images/ (posec's synthetic set;
+        default where posec writes it: .posec-cache/synth-<seed>-<images>-<size>)."""
         d = TRAIN["data"]
-        if d["kind"] == "coco" and (folder is None or not os.path.exists(os.path.join(folder, "annotations.json"))):
+        flat = folder is not None and os.path.exists(os.path.join(folder, "annotations.json"))
+        if d["kind"] == "coco" and not flat:
             root = folder or d["root"]
-            return cls(os.path.join(root, d["annotations"]), os.path.join(root, d["images"]), augment, grid)
+            annotations = os.path.join(root, d["annotations"])
+            return cls(annotations, os.path.join(root, d["images"]), augment, grid)
         if folder is None:
             folder = os.path.join(".posec-cache", f"synth-{d['seed']}-{d['images']}-{d['size']}")
         size = d.get("size", INPUT["height"])
@@ -254,13 +272,16 @@ class PoseDataset(torch.utils.data.Dataset):
         except (OSError, ValueError):
             pass
         # posec scales CMU's 32 x 32 minimum area with a synthetic image's side (5% of it)
-        return cls(os.path.join(folder, "annotations.json"), os.path.join(folder, "images"), augment, grid, min_area=(0.05 * size) ** 2)
+        annotations = os.path.join(folder, "annotations.json")
+        images = os.path.join(folder, "images")
+        return cls(annotations, images, augment, grid, min_area=(0.05 * size) ** 2)
 
     def __len__(self):
         return len(self.coco["samples"])
 
     def load(self, index, seed=None, **hook):
-        """The channels-last sample (numpy); seed None = no augmentation draw; hook: affine=, flipped=."""
+        """The channels-last sample (numpy); seed None: no augmentation draw; hook: affine=,
+        flipped= (see build_sample)."""
         image_index, person = self.coco["samples"][index]
         record = self.coco["images"][image_index]
         img = read_image(record["path"], (record["width"], record["height"]))
@@ -270,8 +291,10 @@ class PoseDataset(torch.utils.data.Dataset):
     def __getitem__(self, key):
         index, seed = key if isinstance(key, tuple) else (key, None)
         s = self.load(index, seed)
-        chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))
-        return {"image": chw(s["image"]), "heatmaps": chw(s["heatmaps"]), "pafs": chw(s["pafs"]), "mask": chw(s["mask"])}
+        return {
+            k: torch.from_numpy(np.ascontiguousarray(s[k].transpose(2, 0, 1)))
+            for k in ("image", "heatmaps", "pafs", "mask")
+        }
 
 
 class DistributedBatchSampler(torch.utils.data.Sampler):
@@ -280,11 +303,13 @@ class DistributedBatchSampler(torch.utils.data.Sampler):
     slice; per_epoch = max(1, n // (batch * world_size)). With one process this is exactly posec's
     order and augmentation, and resuming at start_step replays nothing."""
 
-    def __init__(self, count, batch, seed, rank=0, world_size=1, start_step=0, steps=None, epochs=None, shuffle=True):
+    def __init__(self, count, batch, seed, rank=0, world_size=1, start_step=0, steps=None,
+                 epochs=None, shuffle=True):
         self.count, self.batch, self.seed = count, batch, seed
         self.rank, self.world = rank, world_size
         self.per_epoch = max(1, count // (batch * world_size))
-        limits = [x for x in (steps, None if epochs is None else epochs * self.per_epoch) if x is not None]
+        limits = [steps, None if epochs is None else epochs * self.per_epoch]
+        limits = [x for x in limits if x is not None]
         self.last = min(limits) if limits else None
         self.start, self.shuffle = start_step, shuffle
         self._orders = {}

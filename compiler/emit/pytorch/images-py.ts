@@ -2,11 +2,11 @@
 // Pillow or torchvision, so PNG (posec's synthetic set, and any lossless COCO copy) is decoded here with
 // zlib + numpy; JPEG (COCO itself) goes through Pillow or torchvision when either is installed.
 
-export const IMAGES_PY = String.raw`"""Image files -> (H, W, 3) uint8 RGB arrays, as posec's tfjs runtime decodes them (alpha dropped, grey
-expanded, EXIF orientation NOT applied: COCO's coordinates refer to the stored pixel grid).
+export const IMAGES_PY = String.raw`"""Image files -> (H, W, 3) uint8 RGB arrays, as posec's tfjs runtime decodes them: alpha dropped,
+grey expanded, EXIF orientation NOT applied (COCO's coordinates refer to the stored pixel grid).
 
-PNG is decoded here (zlib + numpy; 8- and 16-bit, grey / RGB / palette / with alpha, not interlaced);
-other formats (JPEG) need Pillow or torchvision (apt-get install python3-pil, or pip install pillow).
+PNG is decoded here (zlib + numpy; 8 and 16 bits, grey, RGB, palette, alpha; not interlaced).
+Other formats (JPEG) need Pillow or torchvision: apt-get install python3-pil, or pip install pillow.
 """
 import struct
 import zlib
@@ -45,7 +45,8 @@ def _average_row(raw, prev, bpp):
 def _unfilter(data, height, row_bytes, bpp, path):
     rows = np.frombuffer(data, dtype=np.uint8)
     if rows.size != height * (row_bytes + 1):
-        raise ImageError(f"{path}: PNG image data has {rows.size} bytes, expected {height * (row_bytes + 1)}")
+        expected = height * (row_bytes + 1)
+        raise ImageError(f"{path}: PNG image data has {rows.size} bytes, expected {expected}")
     rows = rows.reshape(height, row_bytes + 1)
     filters = rows[:, 0]
     out = np.zeros((height, row_bytes), dtype=np.uint8)
@@ -95,7 +96,7 @@ def decode_png(blob, path="<png>"):
     if color not in _CHANNELS or depth not in (8, 16) or (color == 3 and depth != 8):
         raise ImageError(f"{path}: PNG colour type {color} with bit depth {depth} is not supported")
     if interlace:
-        raise ImageError(f"{path}: interlaced PNG is not supported (re-save it without interlacing)")
+        raise ImageError(f"{path}: interlaced PNG is not supported (save it without interlacing)")
     try:
         data = zlib.decompress(b"".join(idat))
     except zlib.error as e:
@@ -132,8 +133,8 @@ def _decode_other(path):
     except ImportError:
         pass
     raise ImageError(
-        f"{path}: only PNG is decoded without a library; install Pillow (apt-get install python3-pil) "
-        "or torchvision to read JPEG"
+        f"{path}: only PNG is decoded without a library; to read JPEG install Pillow "
+        "(apt-get install python3-pil) or torchvision"
     )
 
 

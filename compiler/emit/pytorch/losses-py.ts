@@ -1,15 +1,15 @@
 // losses.py: the pose loss exactly as posec's tfjs runtime computes it (runtime/losses/pose-loss.ts),
 // NCHW: masked L2 per stage and branch, per-stage weights, hard-joint mining per sample.
 
-export const LOSSES_PY = String.raw`"""The training loss, as posec's tfjs runtime computes it (runtime/losses/pose-loss.ts), on NCHW tensors.
+export const LOSSES_PY = String.raw`"""The training loss as posec's tfjs runtime computes it (runtime/losses/pose-loss.ts), NCHW.
 
-Per stage and branch the loss is the masked L2  sum_p W(p) * (S(p) - S*(p))^2, summed per sample over
-pixels and channels, then averaged over the batch (no Caffe factor 1/2). W is the [B, 1, h, w] mask.
-Hard-joint mining (LOSS["hardjoint"], heatmap branch of the listed stages): per sample and joint
-f_j = sum_p W(p) * (S_j(p) - S*_j(p))^2; the sample's topk largest joints are summed; then the batch
-mean. Background (last heatmap channel): "exclude" leaves it out, "include" lets it compete as one more
-joint, "separate" adds its plain masked L2. The choice of joints is made on the values (no gradient
-through the choice; ties go to the lower channel); the gradient flows through the chosen joints.
+Per stage and branch the loss is the masked L2  sum_p W(p) * (S(p) - S*(p))^2, summed per sample
+over pixels and channels, then averaged over the batch (no Caffe factor 1/2); W is the [B, 1, h, w]
+mask. Hard-joint mining (LOSS["hardjoint"], heatmap branch of the listed stages): per sample and
+joint f_j = sum_p W(p) * (S_j(p) - S*_j(p))^2; the sample's topk largest joints are summed; then the
+batch mean. Background (last heatmap channel): "exclude" leaves it out, "include" lets it compete as
+one more joint, "separate" adds its plain masked L2. The joints are chosen on the values (ties go to
+the lower channel; no gradient through the choice); the gradient flows through the chosen joints.
 """
 import torch
 
@@ -33,7 +33,9 @@ def top_k_per_row(values, candidates, k):
     """[B, k] indices of the k largest of values[:, :candidates] per row, largest first, ties to the
     lower index."""
     if not 1 <= k <= candidates <= values.shape[1]:
-        raise ValueError(f"top-k: need 1 <= k ({k}) <= candidates ({candidates}) <= channels ({values.shape[1]})")
+        raise ValueError(
+            f"top-k: need 1 <= k ({k}) <= candidates ({candidates}) <= channels ({values.shape[1]})"
+        )
     order = torch.sort(values[:, :candidates], dim=1, descending=True, stable=True).indices
     return order[:, :k]
 
@@ -56,7 +58,8 @@ def pose_loss(stages, heatmaps, pafs, mask, loss=LOSS, keypoints=KEYPOINTS):
     shared by all stages. Returns (total, [(stage, heatmap loss, paf loss), ...]) before weighting:
     total = sum_s stage_weights[s] * (heatmap.weight * heatmap + paf.weight * paf)."""
     if len(stages) != len(loss["stage_weights"]):
-        raise ValueError(f"{len(stages)} stage outputs but {len(loss['stage_weights'])} stage weights")
+        weights = len(loss["stage_weights"])
+        raise ValueError(f"{len(stages)} stage outputs but {weights} stage weights")
     hj = loss["hardjoint"]
     mined = set(hj["stages"]) if hj else set()
     hm_mask = mask if loss["heatmap"]["masked"] else None
@@ -66,11 +69,13 @@ def pose_loss(stages, heatmaps, pafs, mask, loss=LOSS, keypoints=KEYPOINTS):
     for i, (stage_pafs, stage_heatmaps) in enumerate(stages):
         stage = i + 1
         if stage in mined:
-            hm = hard_joint_loss(stage_heatmaps, heatmaps, hm_mask, hj["topk"], hj["background"], keypoints["background"])
+            hm = hard_joint_loss(stage_heatmaps, heatmaps, hm_mask, hj["topk"], hj["background"],
+                                 keypoints["background"])
         else:
             hm = masked_l2(stage_heatmaps, heatmaps, hm_mask)
         paf = masked_l2(stage_pafs, pafs, paf_mask)
         per_stage.append((stage, hm, paf))
-        total = total + (hm * loss["heatmap"]["weight"] + paf * loss["paf"]["weight"]) * loss["stage_weights"][i]
+        weighted = hm * loss["heatmap"]["weight"] + paf * loss["paf"]["weight"]
+        total = total + weighted * loss["stage_weights"][i]
     return total, per_stage
 `;

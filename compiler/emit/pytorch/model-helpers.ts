@@ -34,7 +34,7 @@ class Concat(nn.Module):
 
 
 def pool_out(size, kernel, stride, before, after, ceil):
-    """Output length of one pooled axis; with ceil (Caffe), the last window starts inside the input."""
+    """Output length of a pooled axis; with ceil (Caffe) the last window starts inside the input."""
     span = size + before + after - kernel
     out = (-(-span // stride) if ceil else span // stride) + 1
     if ceil and (out - 1) * stride >= size + before:
@@ -62,7 +62,8 @@ class Pool2d(nn.Module):
         ow = pool_out(x.shape[3], self.kernel[1], self.stride[1], left, right, self.ceil)
         pads = (left, right, top, bottom)
         if self.kind == "max":
-            y = F.max_pool2d(F.pad(x, pads, value=-math.inf), self.kernel, self.stride, ceil_mode=True)
+            padded = F.pad(x, pads, value=-math.inf)
+            y = F.max_pool2d(padded, self.kernel, self.stride, ceil_mode=True)
         else:
             y = F.avg_pool2d(F.pad(x, pads), self.kernel, self.stride, ceil_mode=True)
             if not self.count_include_pad:
@@ -72,7 +73,7 @@ class Pool2d(nn.Module):
 
 
 def fans(weight):
-    """(fan_in, fan_out) as PyTorch and posec count them: fan_in per group, fan_out over all filters."""
+    """(fan_in, fan_out) as PyTorch and posec count them: fan_in per group, fan_out all filters."""
     receptive = weight[0][0].numel() if weight.dim() > 2 else 1
     return weight.shape[1] * receptive, weight.shape[0] * receptive
 
@@ -123,7 +124,8 @@ def load_posec_weights(model, weights):
     """Copies weights given in posec's canonical names and channels-last layouts into the model:
     conv kernels [kh, kw, in, out] -> [out, in, kh, kw]; dense kernels [in, units] -> [units, in]
     (posec flattens a dense layer's input in H, W, C order; forward does the same); BN gamma, beta,
-    moving_mean and moving_variance -> weight, bias, running_mean, running_var; PReLU alpha -> weight.
+    moving_mean and moving_variance -> weight, bias, running_mean, running_var; PReLU alpha ->
+    weight.
     Every parameter and running statistic of the model must be given, with the right shape."""
     state = model.state_dict()
     given = set()
@@ -137,7 +139,8 @@ def load_posec_weights(model, weights):
             t = t.permute(3, 2, 0, 1) if t.dim() == 4 else t.t()
         t = t.reshape(state[key].shape) if role == "alpha" else t
         if tuple(t.shape) != tuple(state[key].shape):
-            raise ValueError(f"{name}: shape {list(value.shape)} does not fit {key} {list(state[key].shape)}")
+            want = list(state[key].shape)
+            raise ValueError(f"{name}: shape {list(t.shape)} (converted) does not fit {key} {want}")
         state[key] = t.contiguous()
         given.add(key)
     missing = [k for k in state if k not in given and not k.endswith("num_batches_tracked")]
@@ -164,7 +167,8 @@ def read_tfjs_weights(model_json):
             if w.get("dtype", "float32") != "float32":
                 raise ValueError(f"{model_json}: {w['name']} is {w['dtype']}, expected float32")
             count = int(np.prod(w["shape"])) if w["shape"] else 1
-            arr = np.frombuffer(data, dtype="<f4", count=count, offset=offset).reshape(w["shape"])
+            arr = np.frombuffer(data, dtype="<f4", count=count, offset=offset).copy()
+            arr = arr.reshape(w["shape"])
             offset += 4 * count
             name = w["name"].replace("/depthwise_kernel", "/kernel")
             if w["name"].endswith("/depthwise_kernel"):

@@ -133,8 +133,10 @@ function initLines(n: IrNode): string[] {
   if (n.op === "conv" || n.op === "dense") {
     init("weight", n.attrs.weightInit);
     if (n.attrs.bias) init("bias", n.attrs.biasInit);
-  } else if (n.op === "bn" || n.op === "prelu") {
+  } else if (n.op === "bn") {
     lines.push(`${I2}self.${torchAttr(n.name)}.reset_parameters()`);
+  } else if (n.op === "prelu") {
+    lines.push(`${I2}init_constant(self.${torchAttr(n.name)}.weight, 0.25)`);
   }
   return lines;
 }

@@ -6,6 +6,7 @@ import { inferShapes } from "../../shapes.js";
 import { torchAttr } from "./names.js";
 import { pyAssign, tuple, type PyValue } from "./python.js";
 
+const HAS_PARAMETERS = new Set(["conv", "dense", "bn", "prelu"]);
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** JSON-like IR data -> Python data with snake_case keys; spans are dropped (model.py carries them). */
@@ -29,14 +30,14 @@ export function emitSpecPy(ir: Ir, header: string): string {
   if (ir.stages && ir.keypoints && ir.loss && ir.train) {
     const shape = inferShapes(ir, ir.input.height, ir.input.width).report?.shapes[ir.stages.outputs[0].heatmaps];
     add("heatmap channel order (background last when present), limbs (PAF channels 2i, 2i+1), flip pairs", "KEYPOINTS", toPy(ir.keypoints));
-    add("number of stages and the label-grid stride", "STAGES", ir.stages.count);
-    lines.push(`STRIDE = ${ir.stages.stride}`, "");
+    lines.push("# number of stages and the label-grid stride", `STAGES = ${ir.stages.count}`, `STRIDE = ${ir.stages.stride}`, "");
     add("label grid (height, width) at the spec's input size, from shape inference", "GRID_SIZE", tuple([shape?.[0] ?? 0, shape?.[1] ?? 0]));
     const byStage: Record<string, PyValue> = {};
     for (let s = 1; s <= ir.stages.count; s++) {
-      byStage[String(s)] = ir.nodes.filter((n) => n.part.startsWith(`stage${s}.`)).map((n) => torchAttr(n.name));
+      const own = ir.nodes.filter((n) => n.part.startsWith(`stage${s}.`) && HAS_PARAMETERS.has(n.op));
+      byStage[String(s)] = own.map((n) => torchAttr(n.name));
     }
-    add("model.py attributes of each stage (for the lr multipliers)", "STAGE_LAYERS", byStage);
+    add("model.py attributes with parameters, per stage (for the lr multipliers)", "STAGE_LAYERS", byStage);
     add("loss: per-stage weights, per-branch masked L2, hard-joint mining", "LOSS", toPy(ir.loss));
     add("training settings (optimizer, schedule, lr multipliers, augmentation, targets, data)", "TRAIN", toPy(ir.train));
     add("target-generation choices the spec does not set (posec's defaults)", "TARGET_CHOICES", TARGET_CHOICES);

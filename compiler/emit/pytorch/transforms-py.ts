@@ -6,8 +6,8 @@
 
 export const TRANSFORMS_PY = String.raw`"""posec's data conventions (runtime/data of the TypeScript runtime) in numpy.
 
-Coordinates: pixel (x, y) has its centre at (x, y) (OpenCV's convention, which CMU's code uses), so a
-flip is x -> W - 1 - x. Rasters are row-major, channels-last (H, W, C). Every function mirrors the
+Coordinates: pixel (x, y) has its centre at (x, y) (OpenCV's convention, which CMU's code uses), so
+a flip is x -> W - 1 - x. Rasters are row-major, channels-last (H, W, C). Every function mirrors the
 TypeScript function of the same name in the same floating-point order, so that both produce the same
 samples (up to the last bit of exp/hypot).
 """
@@ -87,7 +87,7 @@ def epoch_augment_seed(seed, epoch):
     return seed_for(seed, 2 * epoch + 1)
 
 
-# --- augmentation: one affine map from source pixels to crop pixels: q = [a b; c d] p + [tx; ty] ---
+# --- augmentation: one affine map, source pixels -> crop pixels: q = [a b; c d] p + [tx; ty] ---
 
 Affine = namedtuple("Affine", ["a", "b", "c", "d", "tx", "ty"])
 AugmentDraw = namedtuple("AugmentDraw", ["scale", "degrees", "flip", "dx", "dy"])
@@ -121,7 +121,9 @@ def augment_affine(draw, center, crop_w, crop_h):
 def fit_affine(src_w, src_h, crop_w, crop_h):
     """No augmentation: the whole image scaled to fit the crop, centred (letterboxed)."""
     s = min(crop_w / src_w, crop_h / src_h)
-    return Affine(s, 0.0, 0.0, s, (crop_w - 1) / 2 - (s * (src_w - 1)) / 2, (crop_h - 1) / 2 - (s * (src_h - 1)) / 2)
+    tx = (crop_w - 1) / 2 - (s * (src_w - 1)) / 2
+    ty = (crop_h - 1) / 2 - (s * (src_h - 1)) / 2
+    return Affine(s, 0.0, 0.0, s, tx, ty)
 
 
 def apply_affine(m, x, y):
@@ -135,8 +137,8 @@ def invert_affine(m):
 
 
 def prefilter(src, m):
-    """Box-averages the source by an integer factor when the map shrinks it 2x or more (no aliasing);
-    returns the image to sample and the map from it to the crop."""
+    """Box-averages the source by an integer factor when the map shrinks it 2x or more (against
+    aliasing); returns the image to sample and the map from it to the crop."""
     scale = math.sqrt(abs(m.a * m.d - m.b * m.c))
     f = math.floor(1 / scale)
     h, w = src.shape[:2]
@@ -146,11 +148,12 @@ def prefilter(src, m):
     blocks = src[: hh * f, : ww * f].astype(np.float64).reshape(hh, f, ww, f, 3)
     out = np.floor(blocks.sum(axis=(1, 3)) * (1 / (f * f)) + 0.5).astype(np.uint8)
     k = (f - 1) / 2
-    return out, Affine(m.a * f, m.b * f, m.c * f, m.d * f, m.tx + (m.a + m.b) * k, m.ty + (m.c + m.d) * k)
+    tx, ty = m.tx + (m.a + m.b) * k, m.ty + (m.c + m.d) * k
+    return out, Affine(m.a * f, m.b * f, m.c * f, m.d * f, tx, ty)
 
 
 def _source_coords(m, crop_w, crop_h):
-    """Source coordinates of every crop pixel, accumulated along rows as the TypeScript loop does."""
+    """Source coordinates of every crop pixel, summed along rows as the TypeScript loop does."""
     inv = invert_affine(m)
     qy = np.arange(crop_h, dtype=np.float64)
     px = np.empty((crop_h, crop_w))
@@ -163,7 +166,7 @@ def _source_coords(m, crop_w, crop_h):
 
 
 def _bilinear(padded, w, h, px, py):
-    """Weights and corner indices into a raster with a 1-pixel border; inside = all four corners valid."""
+    """Fractions and corner indices into a raster with a 1-pixel border; inside: all 4 valid."""
     x0 = np.floor(px)
     y0 = np.floor(py)
     inside = (x0 >= -1) & (y0 >= -1) & (x0 < w) & (y0 < h)
@@ -195,8 +198,8 @@ def warp_rgb(src, m, crop_w, crop_h, pad=128):
 
 
 def warp_ignore_to_weight(ignore, m, crop_w, crop_h):
-    """Bilinear warp of an (H, W) 0/1 ignore raster into the crop's loss weight 1 - ignore; outside the
-    source counts as not ignored (CMU pads mask_miss with 255 = keep)."""
+    """Bilinear warp of an (H, W) 0/1 ignore raster into the crop's loss weight 1 - ignore;
+    outside the source counts as not ignored (CMU pads mask_miss with 255 = keep)."""
     h, w = ignore.shape
     padded = np.zeros((h + 2, w + 2), dtype=np.float32)
     padded[1:-1, 1:-1] = ignore
@@ -241,7 +244,7 @@ def decode_rle_string(s):
 
 
 def fill_rle(height, width, counts, mask):
-    """Sets the RLE's 1 pixels (runs in column-major order, starting with 0s) in a row-major mask."""
+    """Sets the RLE's 1 pixels (column-major runs, starting with 0s) in a row-major mask."""
     if sum(counts) != height * width:
         raise ValueError(f"RLE counts add up to {sum(counts)}, but the mask is {width}x{height}")
     values = np.repeat(np.arange(len(counts)) % 2, counts).astype(np.uint8)
@@ -337,7 +340,8 @@ def heatmap_targets(people, joint_count, background, o):
                 new = np.maximum(old, v)
             else:
                 new = np.minimum(1.0, old.astype(np.float64) + v)
-            out[gy0 : gy1 + 1, gx0 : gx1 + 1, j] = np.where(exponent > GAUSSIAN_CUTOFF_EXPONENT, old, new)
+            new = np.where(exponent > GAUSSIAN_CUTOFF_EXPONENT, old, new)
+            out[gy0 : gy1 + 1, gx0 : gx1 + 1, j] = new
     if background:
         peak = out[:, :, :joint_count].max(axis=2).astype(np.float64)
         out[:, :, joint_count] = np.maximum(1 - peak, 0)
@@ -345,7 +349,7 @@ def heatmap_targets(people, joint_count, background, o):
 
 
 def js_hypot(x, y):
-    """Math.hypot(x, y) as V8 computes it (normalised by the larger magnitude), for identical limbs."""
+    """Math.hypot(x, y) as V8 computes it (scaled by the larger magnitude): identical limbs."""
     x, y = abs(x), abs(y)
     top = max(x, y)
     if top == 0:
@@ -358,8 +362,9 @@ def _round_half_away(v):
 
 
 def paf_targets(people, limbs, o):
-    """(h, w, 2L) part affinity fields: cells within paf_width of the limb (inside its widened box) get
-    the unit vector; several people average ("centered" cells stride/2 - 0.5 + g*stride, closed box)."""
+    """(h, w, 2L) part affinity fields: cells within paf_width of the limb (inside its widened
+    box) get its unit vector; several people average. "centered": cell g at stride/2 - 0.5 +
+    g*stride, closed box; "cmu": caffe_train's cells g*stride and half-open rounded box."""
     gw, gh, stride = o["grid_width"], o["grid_height"], o["stride"]
     out = np.zeros((gh, gw, 2 * len(limbs)), dtype=np.float32)
     cmu = o["paf_convention"] == "cmu"
@@ -406,7 +411,7 @@ def paf_targets(people, limbs, o):
 
 
 def mask_targets(weight, crop_w, crop_h, o):
-    """(h, w, 1): the crop-resolution loss weight averaged over each cell's stride x stride pixels."""
+    """(h, w, 1): the crop-resolution loss weight averaged over each cell's stride^2 pixels."""
     gw, gh, stride = o["grid_width"], o["grid_height"], o["stride"]
     out = np.ones((gh, gw, 1), dtype=np.float32)
     if weight is None:

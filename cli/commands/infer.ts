@@ -1,0 +1,62 @@
+import { mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { PosecError } from "../../runtime/errors.js";
+import { UsageError, type CommandSpec } from "../args.js";
+
+export function parseScales(value: unknown): number[] {
+  const text = String(value ?? "1");
+  const scales = text.split(",").map(Number);
+  if (scales.some((s) => !(s > 0 && s <= 4))) throw new UsageError(`--scales takes multipliers in (0, 4] like 0.5,1,1.5,2; got \`${text}\``);
+  return scales;
+}
+
+export const infer: CommandSpec = {
+  name: "infer",
+  summary: "find people in images: COCO-format results and pictures with skeletons",
+  usage: "posec infer --model (CHECKPOINT|RUN_DIR|model.onnx) IMAGE... [--out DIR] [--scales 0.5,1,1.5,2]",
+  positionals: { min: 1, max: Infinity, name: "one or more images" },
+  flags: {
+    model: { type: "string", value: "PATH", help: "a checkpoint folder or run folder of `posec train`, or an ONNX file from `posec build/export`" },
+    out: { type: "string", value: "DIR", help: "where results.json and the pictures go", default: "infer-out" },
+    scales: { type: "string", value: "LIST", help: "input-height multipliers, averaged (CMU: 0.5,1,1.5,2)", default: "1" },
+    threads: { type: "int", value: "N", help: "threads (wasm / ONNX Runtime)" },
+    backend: { type: "string", value: "B", help: "tfjs backend for checkpoints", default: "auto" },
+    "no-pictures": { type: "boolean", help: "write results.json only" },
+  },
+  async run({ flags, positionals }) {
+    if (typeof flags.model !== "string") throw new UsageError("--model PATH is required");
+    const scaleSearch = parseScales(flags.scales);
+    const { loadNetwork, inferImage, imageIdFor } = await import("../../runtime/infer/runner.js");
+    const { toCocoResults, drawPeople } = await import("../../runtime/infer/index.js");
+    const { decodeImage } = await import("../../runtime/data/image.js");
+    const { Canvas, writePng } = await import("../../runtime/render/canvas.js");
+    const { writeFileAtomic } = await import("../../runtime/util/atomic.js");
+    const net = await loadNetwork(flags.model, { backend: flags.backend as string, threads: flags.threads as number | undefined });
+    const out = String(flags.out);
+    mkdirSync(out, { recursive: true });
+    const results = [];
+    try {
+      for (const [i, file] of positionals.entries()) {
+        const image = await decodeImage(file).catch((e: Error) => {
+          throw new PosecError(`cannot read image ${file}: ${e.message}`, "PN5002");
+        });
+        const t0 = performance.now();
+        const decoded = await inferImage(net, image, { scaleSearch, decode: {} });
+        const id = imageIdFor(file, i);
+        results.push(...toCocoResults(decoded.people, net.keypoints, id));
+        process.stderr.write(`${file}: ${decoded.people.length} people (${(performance.now() - t0).toFixed(0)} ms)\n`);
+        if (!flags["no-pictures"]) {
+          const canvas = new Canvas(image.width, image.height);
+          canvas.data.set(image.data);
+          drawPeople(canvas, decoded.people, net.keypoints);
+          await writePng(canvas, join(out, `${basename(file).replace(/\.[^.]+$/, "")}.png`));
+        }
+      }
+    } finally {
+      net.dispose();
+    }
+    writeFileAtomic(join(out, "results.json"), JSON.stringify(results) + "\n");
+    process.stdout.write(`${join(out, "results.json")}\n`);
+    return 0;
+  },
+};

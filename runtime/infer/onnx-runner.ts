@@ -1,0 +1,118 @@
+// ONNX models for `posec infer/eval`: run by ONNX Runtime (onnxruntime-node, CPU), described by the
+// `posec.*` metadata_props posec writes (keypoints, limbs, normalisation, strides), so no spec is needed.
+import { readFileSync } from "node:fs";
+import { COCO17_SIGMAS } from "../../compiler/keypoints/builtin.js";
+import type { KeypointsIR } from "../../compiler/ir/types.js";
+import { PosecError } from "../errors.js";
+import type { PoseNetwork } from "./runner.js";
+
+/** Reads a protobuf varint at `pos`; returns [value, next position]. */
+function varint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let mul = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error("truncated varint");
+    const b = buf[pos++];
+    value += (b & 0x7f) * mul;
+    if (!(b & 0x80)) return [value, pos];
+    mul *= 128;
+  }
+}
+
+/**
+ * metadata_props (ModelProto field 14: StringStringEntryProto {key = 1, value = 2}) without decoding
+ * the graph and its weights: top-level fields are skipped by their lengths.
+ */
+export function onnxMetadata(bytes: Uint8Array): Map<string, string> {
+  const out = new Map<string, string>();
+  const text = new TextDecoder();
+  let pos = 0;
+  while (pos < bytes.length) {
+    const [tag, p1] = varint(bytes, pos);
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    pos = p1;
+    if (wire === 0) [, pos] = varint(bytes, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const [len, p2] = varint(bytes, pos);
+      if (field === 14) {
+        let q = p2;
+        let key = "";
+        let value = "";
+        while (q < p2 + len) {
+          const [t, q1] = varint(bytes, q);
+          const [l, q2] = varint(bytes, q1);
+          const s = text.decode(bytes.subarray(q2, q2 + l));
+          if (t >>> 3 === 1) key = s;
+          else if (t >>> 3 === 2) value = s;
+          q = q2 + l;
+        }
+        out.set(key, value);
+      }
+      pos = p2 + len;
+    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+  }
+  return out;
+}
+
+function keypointsFromMetadata(meta: Map<string, string>, file: string): KeypointsIR {
+  const kp = meta.get("posec.keypoints");
+  const limbs = meta.get("posec.limbs");
+  if (!kp || !limbs) throw new PosecError(`${file} has no posec.keypoints / posec.limbs metadata`, "PN5301", "export ONNX with `posec build --target onnx` or `posec export`");
+  const k = JSON.parse(kp) as { schema: string; joints: string[]; background: boolean; heatmap_channels: number; flip_pairs: [number, number][]; dataset: { name: string; keypoints: string[] } | null; joint_sources: number[][] };
+  const l = JSON.parse(limbs) as { name: string; from: number; to: number }[];
+  const span = { file, line: 1, col: 1, endLine: 1, endCol: 1 };
+  const sigmas = k.dataset?.name === "coco" && k.dataset.keypoints.length === 17 ? COCO17_SIGMAS : new Array<number>(k.dataset?.keypoints.length ?? 0).fill(0.05);
+  return {
+    name: k.schema,
+    joints: k.joints.map((name, i) => ({ name, from: k.joint_sources[i] })),
+    limbs: l.map((x) => ({ name: x.name, from: x.from, to: x.to })),
+    flipPairs: k.flip_pairs,
+    background: k.background,
+    heatmapChannels: k.heatmap_channels,
+    pafChannels: 2 * l.length,
+    dataset: k.dataset ? { name: k.dataset.name, keypoints: k.dataset.keypoints, sigmas } : null,
+    span,
+  };
+}
+
+/** NCHW [1, C, h, w] -> channels-last [h, w, C] */
+function toHwc(data: Float32Array, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[i * c + ch] = data[ch * h * w + i];
+  return out;
+}
+
+export async function loadOnnxNetwork(path: string, o: { threads?: number } = {}): Promise<PoseNetwork> {
+  const bytes = readFileSync(path);
+  let meta: Map<string, string>;
+  try {
+    meta = onnxMetadata(bytes);
+  } catch (e) {
+    throw new PosecError(`${path} is not a readable ONNX file: ${(e as Error).message}`, "PN5301");
+  }
+  const keypoints = keypointsFromMetadata(meta, path);
+  const norm = JSON.parse(meta.get("posec.normalization") ?? "null") as { scale: number; shift: number; channel_order: "bgr" | "rgb" } | null;
+  const input = JSON.parse(meta.get("posec.input") ?? "null") as { trained_size: [number, number] } | null;
+  const outputs = JSON.parse(meta.get("posec.outputs") ?? "{}") as Record<string, { stride: number[] }>;
+  if (!norm || !input || !outputs.heatmaps || !outputs.pafs) throw new PosecError(`${path} lacks posec's input/normalisation/output metadata`, "PN5301");
+  const ort = await import("onnxruntime-node");
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? 0, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  return {
+    source: path,
+    keypoints,
+    input: { scale: norm.scale, shift: norm.shift, channelOrder: norm.channel_order, height: input.trained_size[0], width: input.trained_size[1] },
+    stride: outputs.heatmaps.stride[0],
+    async run(image, height, width) {
+      const nchw = new Float32Array(image.length);
+      for (let c = 0; c < 3; c++) for (let i = 0; i < height * width; i++) nchw[c * height * width + i] = image[i * 3 + c];
+      const res = await session.run({ image: new ort.Tensor("float32", nchw, [1, 3, height, width]) }, ["heatmaps", "pafs"]);
+      const [, hc, h, w] = res.heatmaps.dims as number[];
+      const pc = (res.pafs.dims as number[])[1];
+      return { heatmaps: toHwc(res.heatmaps.data as Float32Array, hc, h, w), pafs: toHwc(res.pafs.data as Float32Array, pc, h, w), height: h, width: w };
+    },
+    dispose: () => void session.release(),
+  };
+}

@@ -1,0 +1,122 @@
+// Running a trained network on images: the model (a tfjs checkpoint folder, or an ONNX file run by ONNX
+// Runtime), CMU's input layout per scale (resize, pad right/down to the stride with 128), the network's
+// normalisation, and the decoder. The network is abstracted as `PoseNetwork` so both sources share it.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { InputIR, KeypointsIR } from "../../compiler/ir/types.js";
+import { isPoseIr } from "../../compiler/ir/types.js";
+import { loadIr } from "../../compiler/ir/load.js";
+import { augmentWarp } from "./warp.js";
+import { PosecError } from "../errors.js";
+import type { RgbImage } from "../data/image.js";
+import { decodeMultiScale, cmuInputLayout, cmuScales } from "./multiscale.js";
+import type { DecodeOptions, DecodeResult } from "./decode.js";
+import type { NetworkOutput } from "./maps.js";
+
+export interface PoseNetwork {
+  /** where the network came from, for messages */
+  source: string;
+  keypoints: KeypointsIR;
+  input: Pick<InputIR, "scale" | "shift" | "channelOrder" | "height" | "width">;
+  stride: number;
+  /** runs on one normalised image [H, W, 3]; returns the last stage's maps, channels-last */
+  run(image: Float32Array, height: number, width: number): Promise<{ heatmaps: Float32Array; pafs: Float32Array; height: number; width: number }>;
+  dispose(): void;
+}
+
+export interface InferOptions {
+  /** multipliers of the network's input height (CMU's scale_search); default [1] */
+  scaleSearch: number[];
+  decode: Partial<DecodeOptions>;
+}
+
+/** Normalises 8-bit RGB as the spec says: value * scale + shift, channels in the spec's order. */
+export function normaliseRgb(rgb: Uint8Array, input: PoseNetwork["input"]): Float32Array {
+  const out = new Float32Array(rgb.length);
+  const bgr = input.channelOrder === "bgr";
+  for (let i = 0; i < rgb.length; i += 3) {
+    out[i] = (bgr ? rgb[i + 2] : rgb[i]) * input.scale + input.shift;
+    out[i + 1] = rgb[i + 1] * input.scale + input.shift;
+    out[i + 2] = (bgr ? rgb[i] : rgb[i + 2]) * input.scale + input.shift;
+  }
+  return out;
+}
+
+/** Runs the network at each scale (CMU's layout) and decodes people in image pixels. */
+export async function inferImage(net: PoseNetwork, image: RgbImage, o: InferOptions): Promise<DecodeResult> {
+  const scales = cmuScales(image.height, net.input.height, o.scaleSearch);
+  const runAtScale = async (scale: number): Promise<NetworkOutput> => {
+    const layout = cmuInputLayout(image, scale, net.stride);
+    const rgb = augmentWarp(image, layout);
+    const out = await net.run(normaliseRgb(rgb, net.input), layout.inputHeight, layout.inputWidth);
+    return {
+      height: out.height,
+      width: out.width,
+      stride: net.stride,
+      heatmaps: out.heatmaps,
+      pafs: out.pafs,
+      heatmapChannels: net.keypoints.heatmapChannels,
+      pafChannels: net.keypoints.pafChannels,
+      placement: layout.placement,
+    };
+  };
+  return decodeMultiScale(runAtScale, image, scales, net.keypoints, o.decode);
+}
+
+/** A tfjs checkpoint folder (as `posec train` writes: model.json, weights.bin, model.ir.json) or a run folder. */
+export function resolveCheckpointDir(path: string): string {
+  if (existsSync(join(path, "model.json"))) return path;
+  const latest = join(path, "checkpoints", "latest");
+  if (existsSync(latest)) return join(path, "checkpoints", readFileSync(latest, "utf8").trim());
+  throw new PosecError(`${path} is neither a checkpoint folder (model.json) nor a run folder (checkpoints/latest)`, "PN5301");
+}
+
+export async function loadTfjsNetwork(path: string, o: { backend?: string; threads?: number } = {}): Promise<PoseNetwork> {
+  const dir = resolveCheckpointDir(path);
+  const irFile = join(dir, "model.ir.json");
+  if (!existsSync(irFile)) throw new PosecError(`${dir} has no model.ir.json`, "PN5301", "checkpoints written by `posec train` carry their IR");
+  const loaded = loadIr(readFileSync(irFile, "utf8"), irFile);
+  if (!loaded.ir) throw new PosecError(`${irFile}: ${loaded.diagnostics[0]?.message ?? "invalid IR"}`, "PN5301");
+  const ir = loaded.ir;
+  if (!isPoseIr(ir)) throw new PosecError(`${dir} holds a backbone without stages`, "PN5301");
+  const { selectBackend } = await import("../backends/select.js");
+  await selectBackend({ prefer: (o.backend as "auto") ?? "auto", threads: o.threads });
+  const tf = await import("@tensorflow/tfjs");
+  const { buildModel } = await import("../model/build.js");
+  const { readCheckpoint } = await import("../train/checkpoint.js");
+  const { model } = buildModel(ir, readCheckpoint(dir).weights, [null, null]);
+  const last = model.outputs.length;
+  return {
+    source: dir,
+    keypoints: ir.keypoints,
+    input: ir.input,
+    stride: ir.stages.stride,
+    async run(image, height, width) {
+      const x = tf.tensor4d(image, [1, height, width, 3]);
+      const outs = model.predict(x) as import("@tensorflow/tfjs").Tensor[];
+      const pafs = outs[last - 2];
+      const heatmaps = outs[last - 1];
+      const result = { heatmaps: (await heatmaps.data()) as Float32Array, pafs: (await pafs.data()) as Float32Array, height: heatmaps.shape[1]!, width: heatmaps.shape[2]! };
+      tf.dispose([x, ...outs]);
+      return result;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** `--model`: an ONNX file or a tfjs checkpoint/run folder. */
+export async function loadNetwork(path: string, o: { backend?: string; threads?: number } = {}): Promise<PoseNetwork> {
+  if (!existsSync(path)) throw new PosecError(`--model ${path}: no such file or folder`, "PN5301");
+  if (statSync(path).isFile()) {
+    if (!/\.onnx$/i.test(path)) throw new PosecError(`--model ${path}: expected an .onnx file or a checkpoint folder`, "PN5301");
+    const { loadOnnxNetwork } = await import("./onnx-runner.js");
+    return loadOnnxNetwork(path, { threads: o.threads });
+  }
+  return loadTfjsNetwork(path, o);
+}
+
+/** COCO image ids: a numeric file name (COCO's own names) is the id, else the position in the list. */
+export function imageIdFor(file: string, index: number): number {
+  const stem = basename(file).replace(/\.[^.]+$/, "");
+  return /^\d+$/.test(stem) && Number(stem) <= Number.MAX_SAFE_INTEGER ? Number(stem) : index + 1;
+}
