@@ -104,6 +104,27 @@ describe("readCheckpointWeights", () => {
     expect(back.get("act/alpha")!.shape).toEqual([4]);
   });
 
+  it("reads what tfjs itself saves (LayersModel.save, as the trainer does) as posec's weights", async () => {
+    const d = tempDir("tfjs-save");
+    const spec = join(d, "net.posenet");
+    writeFileSync(spec, ["posenet 1", "model tfjs_saved", "input image 8x8x4 scale=1 shift=0 order=rgb", "backbone {", "  conv 3x3 4 groups=4; bn; prelu", "  conv 1x1 6 relu", "  dense 3", "}", ""].join("\n"));
+    const net = compileIr(spec);
+    const w = perturbedWeights(modelParams(net), 8);
+    const tf = await import("@tensorflow/tfjs");
+    await tf.setBackend("cpu");
+    const { buildModel } = await import("../../runtime/model/build.js");
+    const built = buildModel(net, w);
+    let artifacts: import("@tensorflow/tfjs").io.ModelArtifacts | undefined;
+    await built.model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" as const } })));
+    mkdirSync(join(d, "ckpt"));
+    writeFileSync(join(d, "ckpt", "model.json"), JSON.stringify({ format: "layers-model", modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: artifacts!.weightSpecs }] }));
+    writeFileSync(join(d, "ckpt", "weights.bin"), new Uint8Array(artifacts!.weightData as ArrayBuffer));
+    built.model.dispose();
+    const back = readCheckpointWeights(join(d, "ckpt"));
+    expect(matchWeights(modelParams(net), back)).toMatchObject({ ok: true });
+    for (const [name, t] of w) expect(maxAbsDiff(back.get(name)!.data, t.data), name).toBe(0);
+  });
+
   it("matchWeights names missing, extra and misshapen tensors", () => {
     const w: WeightSet = new Map(weights);
     w.delete("conv1/kernel");
