@@ -50,7 +50,7 @@ writeAtomic(
 const heavy = ["@tensorflow/*", "onnxruntime-node", "sharp", "prettier", "prettier/*", "onnx-proto", "protobufjs", "protobufjs/*"];
 await build({
   // the CLI, and the data pipeline's worker (loaded by worker_threads from its own file)
-  entryPoints: { posec: join(root, "cli/main.ts"), "data-worker": join(root, "runtime/data/worker.ts") },
+  entryPoints: { posec: join(root, "cli/main.ts"), "data-worker": join(root, "runtime/data/worker.ts"), runtime: join(root, "runtime/index.ts") },
   bundle: true,
   platform: "node",
   format: "esm",
@@ -65,5 +65,8 @@ await build({
   legalComments: "none",
   logLevel: "error",
 });
+// (3) type declarations of the library entry (`posec/runtime`), for generated programs and users' code
+const { execFileSync } = await import("node:child_process");
+execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.types.json")], { stdio: "inherit" });
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-console.log(`posec ${pkg.version}: built dist/posec.js and compiler/schema-validators.generated.js`);
+console.log(`posec ${pkg.version}: built dist/posec.js, dist/runtime.js (+ types) and compiler/schema-validators.generated.js`);

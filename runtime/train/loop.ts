@@ -7,13 +7,13 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { DataIR, PoseIr } from "../../compiler/ir/types.js";
 import { inferShapes } from "../../compiler/shapes.js";
-import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import { initialWeights, modelParams, type WeightSet } from "../../compiler/weights/index.js";
 import { formatBackendReport, selectBackend, type BackendPreference, type BackendReport } from "../backends/select.js";
 import { asWasmMemoryError } from "../backends/wasm-threads.js";
 import { batches, openDataset, sampleConfigFromIr, type Batch } from "../data/index.js";
 import { PosecError } from "../errors.js";
 import { poseLoss } from "../losses/index.js";
-import { buildModel, canonicalWeightName, setWeights } from "../model/build.js";
+import { buildModel, canonicalWeightName, setWeights, type BuiltModel } from "../model/build.js";
 import { writeCurve } from "../render/curve.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDuration, type Progress } from "../util/progress.js";
@@ -43,6 +43,8 @@ export interface TrainOptions {
   progress: Progress;
   /** stop after this many seconds (a checkpoint is written first) */
   timeLimit?: number;
+  /** builds the tfjs model (default: runtime/model/build.ts from the IR; generated programs pass their own) */
+  buildModel?: (ir: PoseIr, weights: WeightSet) => BuiltModel;
 }
 
 export interface StepRecord {
@@ -114,7 +116,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const resumed = o.resume ? latestCheckpoint(o.out, (w) => progress.line(`warning: ${w}`)) : null;
   if (o.resume && !resumed) progress.line(`no checkpoint in ${o.out}: starting from step 0`);
   if (resumed) checkCompatible(resumed, ir);
-  const { model, stages } = buildModel(ir, resumed?.weights ?? initialWeights(modelParams(ir), seed));
+  const { model, stages } = (o.buildModel ?? buildModel)(ir, resumed?.weights ?? initialWeights(modelParams(ir), seed));
   const params = trainableParams(model, ir);
   const optimizer = new PoseOptimizer(o.lr ? { ...ir.train.optimizer, lr: o.lr } : ir.train.optimizer, params);
   if (resumed) optimizer.setState(resumed.optimizer);

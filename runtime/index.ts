@@ -1,0 +1,15 @@
+// posec's runtime as a library (`import ... from "posec/runtime"`): what generated training programs and
+// users' own scripts build on. Loading it loads tfjs.
+export { selectBackend, formatBackendReport, type BackendReport, type BackendPreference } from "./backends/select.js";
+export { PosecError, isPosecError } from "./errors.js";
+export { openDataset, batches, sampleConfigFromIr, synthesizeDataset, type Batch, type BatchStream, type CocoDataset, type SampleConfig } from "./data/index.js";
+export { poseLoss, maskedL2, hardJointLoss, type PoseLossValue, type StageOutput, type PoseTargets } from "./losses/index.js";
+export { buildModel, setWeights, getWeights, canonicalWeightName, type BuiltModel } from "./model/build.js";
+export { PosecPool2D, PosecResizeBilinear, type PoolConfig } from "./model/layers.js";
+export { PoseOptimizer, learningRate, paramPolicy, type TrainableParam } from "./train/optimizer.js";
+export { saveCheckpoint, readCheckpoint, latestCheckpoint, graphHash, type LoadedCheckpoint } from "./train/checkpoint.js";
+export { train, trainStep, type TrainOptions, type TrainResult, type StepRecord } from "./train/loop.js";
+export { createProgress, type Progress } from "./util/progress.js";
+export { loadIr } from "../compiler/ir/load.js";
+export { initialWeights, modelParams, type WeightSet } from "../compiler/weights/index.js";
+export { isPoseIr, type Ir, type PoseIr } from "../compiler/ir/types.js";
