@@ -80,14 +80,16 @@ srun torchrun --nnodes="$SLURM_NNODES" --nproc_per_node=8 --rdzv_id="$SLURM_JOB_
 or one task per GPU without torchrun: \`srun --ntasks-per-node=8 python train.py --data DATA --resume\`
 with \`MASTER_ADDR\` exported as above (train.py reads SLURM_PROCID, SLURM_NTASKS and SLURM_LOCALID).
 
-- \`--batch\` is per process (spec: ${t.batch}); a step sees batch x processes samples. \`--amp\`: mixed precision on GPUs.
+- \`--batch\` is per process (spec: ${t.batch}); a step sees batch x processes samples. GPUs: \`--amp\` (mixed
+  precision), \`--sync-bn\`, \`--channels-last\`, \`--workers N\` (DataLoader processes per rank).
 - Rank 0 prints progress (one line on a terminal, plain lines every \`--log-every\` steps otherwise), appends
   \`runs/${name}/metrics.jsonl\` and writes \`checkpoint.pt\` every \`--checkpoint-every\` steps (spec: ${t.checkpointEvery}) and on
   SIGTERM, atomically (temp file + rename): a kill never leaves a broken checkpoint. At the end: \`model.pt\` (state dict).
 - \`--checksums\` makes every rank print a hash of its weights after each step (they must agree).
 - Deterministic: initial weights from \`--weights-seed\`, data order and augmentation from \`--seed\` with posec's own
   RNG; with one process the batches are exactly those of posec's tfjs trainer.
-- ONNX: \`posec export runs/${name}/model.pt\` (or \`checkpoint.pt\`) reads the state dict without Python.
+- ONNX: \`posec export ${spec} --checkpoint runs/${name}/model.pt\` (or \`checkpoint.pt\`) reads the state
+  dict without Python.
 
 ## Conventions shared with posec
 

@@ -50,10 +50,14 @@ def parse_args(argv=None):
     p.add_argument("--resume", nargs="?", const="",
                    help="continue from OUT/checkpoint.pt (or the given file)")
     p.add_argument("--nproc", type=int, default=1, help="processes to spawn without torchrun")
-    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes per rank")
+    p.add_argument("--workers", type=int,
+                   help="DataLoader worker processes per rank (default: 0 on CPU, up to 4 on GPUs)")
     p.add_argument("--threads", type=int, help="CPU threads per process (cores / processes)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--amp", action="store_true", help="mixed precision (CUDA only)")
+    p.add_argument("--sync-bn", action="store_true", help="batch statistics over all GPUs (CUDA)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="NHWC memory format (faster convolutions on many CPUs and GPUs)")
     p.add_argument("--no-augment", action="store_true", help="whole images letterboxed")
     p.add_argument("--checkpoint-every", type=int, default=TRAIN["checkpoint_every"])
     p.add_argument("--log-every", type=int, default=TRAIN["log_every"])
@@ -166,9 +170,11 @@ def run(rank, world, local_rank, args):
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
 
-    model = Model(seed=args.weights_seed).to(device)
+    model = Model(seed=args.weights_seed)
     if args.init:
         load_posec_weights(model, read_tfjs_weights(args.init))
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(device, memory_format=fmt)
     optimizer = make_optimizer(model)
     scaler = torch.cuda.amp.GradScaler(enabled=cuda and args.amp)
     os.makedirs(args.out, exist_ok=True)
@@ -188,7 +194,9 @@ def run(rank, world, local_rank, args):
             say(f"no checkpoint at {path}: starting from step 0")
     net = model
     if distributed:
-        net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None)
+        if cuda and args.sync_bn:
+            net = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        net = DistributedDataParallel(net, device_ids=[local_rank] if cuda else None)
 
     dataset = PoseDataset.from_spec(args.data, augment=not args.no_augment)
     probe = DistributedBatchSampler(len(dataset), args.batch, args.seed, rank, world)
@@ -197,8 +205,11 @@ def run(rank, world, local_rank, args):
     sampler = DistributedBatchSampler(
         len(dataset), args.batch, args.seed, rank, world, start_step=start, steps=total
     )
+    workers = args.workers
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1) if cuda else 0
     loader = torch.utils.data.DataLoader(
-        dataset, batch_sampler=sampler, num_workers=args.workers, pin_memory=cuda
+        dataset, batch_sampler=sampler, num_workers=workers, pin_memory=cuda
     )
     base_lr = args.lr if args.lr is not None else TRAIN["optimizer"]["lr"]
     progress = Progress(total, args.log_every) if rank == 0 else None
@@ -215,6 +226,7 @@ def run(rank, world, local_rank, args):
         for g in optimizer.param_groups:
             g["lr"] = lr * g["lr_mult"]
         batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        batch["image"] = batch["image"].contiguous(memory_format=fmt)
         with torch.autocast(device.type, enabled=cuda and args.amp):
             out = net(batch["image"])
         stages = [(p.float(), h.float()) for p, h in out.stages]
@@ -257,7 +269,7 @@ def run(rank, world, local_rank, args):
     if rank == 0:
         save_atomic(model.state_dict(), os.path.join(args.out, "model.pt"))
         metrics.close()
-        say(f"done: {os.path.join(args.out, 'model.pt')} (state dict; posec export reads it)")
+        say(f"done: {os.path.join(args.out, 'model.pt')} (a state dict: posec export reads it)")
     if distributed:
         dist.destroy_process_group()
 

@@ -1,0 +1,49 @@
+// Memory stays flat over a long run: after warm-up, 200 training steps on the wasm backend leave the
+// tensor count unchanged and the resident set size without growth (issue 3's long-run check).
+import * as tf from "@tensorflow/tfjs";
+import { describe, expect, it } from "vitest";
+import { isPoseIr } from "../../compiler/ir/types.js";
+import { inferShapes } from "../../compiler/shapes.js";
+import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import { selectBackend } from "../../runtime/backends/select.js";
+import { batches, openDataset, sampleConfigFromIr, type Batch } from "../../runtime/data/index.js";
+import { buildModel, canonicalWeightName } from "../../runtime/model/build.js";
+import { trainStep } from "../../runtime/train/loop.js";
+import { paramPolicy, PoseOptimizer } from "../../runtime/train/optimizer.js";
+import { compileFile } from "../helpers.js";
+
+describe("a 200-step run", () => {
+  it("keeps tf.memory().numTensors constant and RSS flat after warm-up (wasm)", async () => {
+    const ir = compileFile("test/fixtures/train/tiny.posenet").ir!;
+    if (!isPoseIr(ir)) throw new Error("not a pose model");
+    const report = await selectBackend({ prefer: "wasm" });
+    expect(report.backend).toBe("wasm");
+    const dataset = await openDataset(ir.train.data, ir.keypoints, { synthDir: ".posec-cache/test-memory-synth" });
+    const grid = inferShapes(ir, 32, 32).report!.outputs.heatmaps;
+    const stream = batches({ dataset, config: sampleConfigFromIr(ir, { gridHeight: grid[0], gridWidth: grid[1] }), batchSize: 4, seed: 1, steps: 10 });
+    const pool: Batch[] = [];
+    for await (const b of stream) pool.push(b);
+    const { model, stages } = buildModel(ir, initialWeights(modelParams(ir), 1));
+    const parts = new Map(ir.nodes.map((n) => [n.name, n.part]));
+    const params = model.trainableWeights.map((lv) => {
+      const name = canonicalWeightName(lv.originalName);
+      const info = { name, part: parts.get(name.slice(0, name.lastIndexOf("/")))! };
+      return { ...info, variable: lv.read() as tf.Variable, ...paramPolicy(info, ir.train.lrMult) };
+    });
+    const optimizer = new PoseOptimizer(ir.train.optimizer, params);
+    const tensors: number[] = [];
+    const rss: number[] = [];
+    for (let step = 0; step < 200; step++) {
+      const loss = trainStep(model, stages, params, optimizer, pool[step % pool.length], ir, 1e-3);
+      expect(Number.isFinite(loss.total)).toBe(true);
+      tensors.push(tf.memory().numTensors);
+      if (step % 10 === 9) rss.push(process.memoryUsage().rss);
+    }
+    // the optimizer creates its slots on the first update; from then on nothing may accumulate
+    expect(new Set(tensors.slice(2)).size).toBe(1);
+    const warm = rss[4];
+    expect(Math.max(...rss.slice(5)) / warm).toBeLessThan(1.1);
+    model.dispose();
+    optimizer.dispose();
+  }, 300_000);
+});
