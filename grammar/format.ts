@@ -33,6 +33,8 @@ export function formatExpr(e: Expr, compact = false, parent = 0): string {
     case "List":
       return e.items.map((i) => formatExpr(i, compact)).join(",");
     case "Binary": {
+      // `a-b` between two names is how limbs and flip pairs are written: keep it tight
+      if (e.op === "-" && e.left.kind === "Name" && e.right.kind === "Name") return `${e.left.name}-${e.right.name}`;
       const p = PRECEDENCE[e.op];
       const words = e.op === "and" || e.op === "or";
       const gap = words ? " " : sp;

@@ -253,6 +253,12 @@ function halfToFloat(h: number): number {
 
 /** A storage's elements as float32 (integers and booleans converted). */
 function storageValues(bytes: Buffer, dtype: string, numel: number): Float32Array {
+  if (dtype === "float32") {
+    // torch.save aligns storages to 64 bytes: usually a plain copy
+    const copy = new Uint8Array(numel * 4);
+    copy.set(bytes.subarray(0, numel * 4));
+    return new Float32Array(copy.buffer);
+  }
   const out = new Float32Array(numel);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < numel; i++) {

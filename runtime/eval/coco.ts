@@ -179,7 +179,7 @@ export function parseCocoGroundTruth(data: unknown, file: string): CocoGroundTru
   if (!v(data)) {
     throw new PosecError(
       `${file}: not a COCO keypoint ground truth: ${describeAjvError(v.errors![0], data, null)}`,
-      "PN5103",
+      "PN5601",
       "the file must have images, annotations (with keypoints, num_keypoints, area, bbox, iscrowd) and categories",
     );
   }
@@ -191,7 +191,7 @@ export function parseCocoGroundTruth(data: unknown, file: string): CocoGroundTru
       // pycocotools indexes annotations by id, so a repeated id silently replaces the earlier annotation.
       throw new PosecError(
         `${file}: annotations entry ${i} reuses id ${a.id} (already used by entry ${prev}); annotation ids must be unique`,
-        "PN5104",
+        "PN5602",
       );
     }
     seen.set(a.id, i);
@@ -216,13 +216,13 @@ export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTrut
   if (!Array.isArray(data)) {
     throw new PosecError(
       `${file}: results must be a JSON array of {image_id, category_id, keypoints, score} objects`,
-      "PN5105",
+      "PN5603",
     );
   }
   if (!v(data)) {
     throw new PosecError(
       `${file}: malformed keypoint results: ${describeAjvError(v.errors![0], data, "results")}`,
-      "PN5105",
+      "PN5603",
     );
   }
   const results = data as CocoKeypointResult[];
@@ -238,7 +238,7 @@ export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTrut
     if (!imageIds.has(r.image_id)) {
       throw new PosecError(
         `${file}: results do not correspond to the ground truth (pycocotools: "Results do not correspond to current coco set"): entry ${i} has image_id ${r.image_id}, which is not an image of the ground truth`,
-        "PN5106",
+        "PN5604",
         "evaluate against the annotation file the results were produced for",
       );
     }
@@ -251,7 +251,7 @@ export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTrut
       if (!bb || bb.length < 4) {
         throw new PosecError(
           `${file}: entry ${i} (image_id ${r.image_id}) has no [x, y, w, h] bbox, but the first entry has one; pycocotools then takes every detection's area from its bbox`,
-          "PN5105",
+          "PN5603",
           "give every result a bbox, or none",
         );
       }

@@ -62,7 +62,7 @@ export function perJointStats(
   if (t < 0) {
     throw new PosecError(
       `per-joint statistics: OKS threshold ${oksThreshold} is not one of the evaluation's thresholds (${p.iouThrs.join(", ")})`,
-      "PN5107",
+      "PN5605",
     );
   }
   const K = p.sigmas.length;

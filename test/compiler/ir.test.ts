@@ -49,7 +49,7 @@ describe("tampered IR is rejected", () => {
   });
   it("a changed filter count that no longer matches its tensor", async () => {
     const r = await tamper((d) => (d.nodes.find((n: any) => n.op === "conv").attrs.filters = 65));
-    expect(r.diagnostics[0].message).toMatch(/declares 64 channels but the node produces 65/);
+    expect(r.diagnostics[0].message).toMatch(/declares 32 channels but the node produces 65/);
   });
   it("an unknown op", async () => {
     const r = await tamper((d) => (d.nodes[3].op = "magic"));

@@ -25,7 +25,7 @@ describe("initial weights", () => {
   };
   it("Gaussian std 0.01 for the stages (CMU-Pose)", () => {
     const k = w.get("stage2_paf_conv1/kernel")!;
-    expect(k.shape).toEqual([3, 3, 185, 64]);
+    expect(k.shape).toEqual([3, 3, 121, 64]); // concat[PAFs 38, heatmaps 19, features 64]
     const s = stats(k.data);
     expect(Math.abs(s.mean)).toBeLessThan(0.001);
     expect(s.std).toBeGreaterThan(0.0097);
@@ -33,9 +33,9 @@ describe("initial weights", () => {
   });
   it("Kaiming fan_out for the ResNet convolutions: std sqrt(2 / (filters * kh * kw))", () => {
     const k = w.get("conv1/kernel")!;
-    expect(k.shape).toEqual([7, 7, 3, 64]);
+    expect(k.shape).toEqual([7, 7, 3, 32]); // resnet18 width=32
     const s = stats(k.data);
-    const expected = Math.sqrt(2 / (64 * 49));
+    const expected = Math.sqrt(2 / (32 * 49));
     expect(s.std / expected).toBeGreaterThan(0.95);
     expect(s.std / expected).toBeLessThan(1.05);
   });

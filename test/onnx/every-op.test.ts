@@ -213,7 +213,7 @@ describe("what cannot be exported", () => {
     const r = await onnxEmitter.emit(bad, { seed: 1, flags: {} });
     expect(r.files).toEqual([]);
     expect(r.diagnostics).toHaveLength(1);
-    expect(r.diagnostics[0]).toMatchObject({ code: "PN4001", severity: "error", span: ir.nodes.find((n) => n.name === "relu1")!.span });
+    expect(r.diagnostics[0]).toMatchObject({ code: "PN4101", severity: "error", span: ir.nodes.find((n) => n.name === "relu1")!.span });
     expect(r.diagnostics[0].message).toContain("`relu1`: unknown op `swish`");
   });
 

@@ -15,7 +15,7 @@ import { compileIr, pythonJson, tempDir, writePackage, writeTfjsWeights } from "
 
 const tmp = tempDir("torch-emit");
 afterAll(() => tmp.remove());
-const POSE_FILES = ["README.md", "data.py", "images.py", "losses.py", "model.py", "spec.py", "train.py", "transforms.py"];
+const POSE_FILES = ["README.md", "data.py", "images.py", "losses.py", "model.py", "rng.py", "spec.py", "train.py", "transforms.py"];
 
 describe("posec build --target pytorch", () => {
   it("is a registered target and writes the package, byte-identical on a second run", () => {

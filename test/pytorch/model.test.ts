@@ -1,7 +1,8 @@
-// The generated model.py of every zoo spec: it builds, counts the parameters `posec inspect` counts
-// (trainable + BN running statistics), and with the same weights its outputs (every stage's PAFs and
-// heatmaps) equal the tfjs model of runtime/model/build.ts on a seeded input (reference: tfjs, wasm
-// backend, channels-last; the generated model runs NCHW in PyTorch).
+// The generated model.py of every zoo spec (and of a fixture with every IR op): it builds, counts the
+// parameters `posec inspect` counts (trainable + BN running statistics), and with the same weights its
+// outputs (every stage's PAFs and heatmaps) equal the tfjs model of runtime/model/build.ts on a seeded
+// input (reference: tfjs, wasm backend, channels-last; the generated model runs NCHW in PyTorch).
+// interchange.test.ts checks the same against ONNX Runtime, including grouped convolutions.
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ import { compileIr, maxAbs, maxAbsDiff, nhwcToNchw, pythonJson, readFloats, temp
 
 /** Test weights that keep activations near unit scale through deep stacks (He, drawn uniformly), with
  * non-trivial biases and BN statistics, so that a wrong layout or a swapped statistic shows. */
-export function testWeights(ir: Ir, seed: number): WeightSet {
+function testWeights(ir: Ir, seed: number): WeightSet {
   let x = seed >>> 0 || 1;
   const uniform = (lo: number, hi: number) => {
     x ^= x << 13;

@@ -181,7 +181,7 @@ export function lowerNodes(ir: Ir, weights: WeightSet, shapes: Record<string, Sh
     if (folded.has(n.name)) continue;
     const rule = (RULES as Record<string, Rule<IrOp> | undefined>)[n.op];
     if (!Object.prototype.hasOwnProperty.call(RULES, n.op) || !rule) {
-      diagnostics.push(diag("PN4001", n.span, `the ONNX target cannot export \`${n.name}\`: unknown op \`${String(n.op)}\``, { help: `ops the ONNX target knows: ${Object.keys(RULES).join(", ")}` }));
+      diagnostics.push(diag("PN4101", n.span, `the ONNX target cannot export \`${n.name}\`: unknown op \`${String(n.op)}\``, { help: `ops the ONNX target knows: ${Object.keys(RULES).join(", ")}` }));
       continue;
     }
     const param = (owner: IrNode) => (role: string, shape: number[]): Tensor | null => {
@@ -189,7 +189,7 @@ export function lowerNodes(ir: Ir, weights: WeightSet, shapes: Record<string, Sh
       const t = weights.get(name);
       const why = !t ? "is missing" : t.shape.join(",") !== shape.join(",") || t.data.length !== shape.reduce((a, b) => a * b, 1) ? `has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}]` : null;
       if (why) {
-        diagnostics.push(diag("PN4001", owner.span, `the weight \`${name}\` ${why}`));
+        diagnostics.push(diag("PN5102", owner.span, `the weight \`${name}\` ${why}`));
         return null;
       }
       return t!;

@@ -100,7 +100,7 @@ export function buildOnnx(ir: Ir, weights: WeightSet, options: OnnxOptions): Onn
   // protobuf messages are limited to 2 GiB; larger models would need ONNX external data.
   const bytes = lowered.initializers.reduce((a, t) => a + (t.rawData?.length ?? 0), 0);
   if (bytes > PROTOBUF_LIMIT) {
-    diagnostics.push(diag("PN4001", ir.model.span, `the ONNX target cannot write ${ir.model.name}: its weights take ${(bytes / 2 ** 30).toFixed(2)} GiB, more than one ONNX file holds (2 GiB)`, { help: "ONNX external data is not supported yet" }));
+    diagnostics.push(diag("PN4101", ir.model.span, `the ONNX target cannot write ${ir.model.name}: its weights take ${(bytes / 2 ** 30).toFixed(2)} GiB, more than one ONNX file holds (2 GiB)`, { help: "ONNX external data is not supported yet" }));
   }
   if (hasErrors(diagnostics)) return { outputs: [], renamed: new Map(), diagnostics };
 

@@ -9,6 +9,7 @@ import { LOSSES_PY } from "./losses-py.js";
 import { emitModelPy } from "./model.js";
 import { torchAttr } from "./names.js";
 import { emitReadme } from "./readme.js";
+import { RNG_PY } from "./rng-py.js";
 import { emitSpecPy } from "./spec.js";
 import { TRAIN_PY } from "./train-py.js";
 import { TRANSFORMS_PY } from "./transforms-py.js";
@@ -45,6 +46,7 @@ export function emitPytorch(ir: Ir, seed: number): { files: EmittedFile[]; diagn
       { path: "losses.py", data: h + LOSSES_PY },
       { path: "data.py", data: h + DATA_PY },
       { path: "transforms.py", data: h + TRANSFORMS_PY },
+      { path: "rng.py", data: h + RNG_PY },
       { path: "images.py", data: h + IMAGES_PY },
       { path: "train.py", data: h + TRAIN_PY },
     );

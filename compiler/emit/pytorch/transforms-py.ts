@@ -1,7 +1,6 @@
 // transforms.py: posec's data conventions (runtime/data/*.ts) in numpy, operation for operation, so that
-// the PyTorch program trains on the same samples as the tfjs runtime: the seeded RNG (xoshiro128**),
-// the augmentation's one affine map, bilinear warps, COCO RLE and polygon rasters, Gaussian heatmaps with
-// sum-clip, the background channel, "centered" PAFs averaged over people, and the area-averaged mask.
+// the PyTorch program trains on the same samples as the tfjs runtime: the augmentation's one affine map,
+// bilinear warps, COCO RLE and polygon rasters, Gaussian heatmaps with sum-clip, the background channel, "centered" PAFs averaged over people, and the area-averaged mask.
 // Loops that the TypeScript runs pixel by pixel are vectorised here in the same floating-point order.
 
 export const TRANSFORMS_PY = String.raw`"""posec's data conventions (runtime/data of the TypeScript runtime) in numpy.
@@ -16,75 +15,7 @@ import math
 
 import numpy as np
 
-M32 = 0xFFFFFFFF
-
-
-def _imul(a, b):
-    return (a * b) & M32
-
-
-def _rotl(x, k):
-    return ((x << k) | (x >> (32 - k))) & M32
-
-
-class Rng:
-    """xoshiro128** seeded through splitmix32: posec's Rng (compiler/rng.ts), draw for draw."""
-
-    def __init__(self, seed):
-        x = seed & M32
-        state = []
-        for _ in range(4):
-            x = (x + 0x9E3779B9) & M32
-            z = _imul(x ^ (x >> 16), 0x85EBCA6B)
-            z = _imul(z ^ (z >> 13), 0xC2B2AE35)
-            state.append(z ^ (z >> 16))
-        state[3] |= 1
-        self.s = state
-
-    def next_u32(self):
-        s0, s1, s2, s3 = self.s
-        result = _imul(_rotl(_imul(s1, 5), 7), 9)
-        t = (s1 << 9) & M32
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = _rotl(s3, 11)
-        self.s = [s0, s1, s2, s3]
-        return result
-
-    def next(self):
-        return self.next_u32() / 4294967296
-
-    def uniform(self, lo, hi):
-        return lo + (hi - lo) * self.next()
-
-    def int(self, lo, hi):
-        return lo + math.floor(self.next() * (hi - lo + 1))
-
-
-def seed_for(seed, index):
-    """Stable seed of item index of a stream seeded with seed (posec's seedFor)."""
-    h = (seed & M32) ^ _imul((index + 1) & M32, 0x9E3779B1)
-    h = _imul(h ^ (h >> 16), 0x85EBCA6B)
-    h = _imul(h ^ (h >> 13), 0xC2B2AE35)
-    return h ^ (h >> 16)
-
-
-def epoch_order(count, seed, epoch, shuffle=True):
-    """The epoch's visiting order (Fisher-Yates with Rng(seed_for(seed, 2 * epoch)))."""
-    order = list(range(count))
-    if shuffle:
-        rng = Rng(seed_for(seed, 2 * epoch))
-        for i in range(count - 1, 0, -1):
-            j = rng.int(0, i)
-            order[i], order[j] = order[j], order[i]
-    return order
-
-
-def epoch_augment_seed(seed, epoch):
-    return seed_for(seed, 2 * epoch + 1)
+from rng import Rng, epoch_augment_seed, epoch_order, seed_for  # noqa: F401 (re-exported)
 
 
 # --- augmentation: one affine map, source pixels -> crop pixels: q = [a b; c d] p + [tx; ty] ---

@@ -1,0 +1,210 @@
+// model.ts: the IR as explicit tfjs layer code. One `const` per IR node, named like the node and built
+// from the same tfjs layers as the runtime's IR builder (runtime/model/build.ts), so that the two are
+// one network: the same layer names (helper layers included: `<conv>_pad`, `<gap>_pool`, `<dense>_flatten`,
+// `<dense>_reshape`), the same weights, the same outputs. Grouping comments mark the parts (backbone,
+// adapter, stage branches) and a comment before each spec line's layers says where they came from.
+import { diag, type Diagnostic } from "../../diagnostics.js";
+import type { Ir, IrNode, Padding, Pair } from "../../ir/types.js";
+import { arr, identifiers, num, obj, pairOrOne, partOrigin, partTitle, str, where } from "./code.js";
+
+/** Names model.ts defines or imports at module level. */
+const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "BuiltModel", "WeightSet", "weights", "size", "model"];
+
+/** tfjs's `same` padding equals the IR's pads only for stride 1 and symmetric pads (as in the runtime). */
+function samePadding(kernel: Pair, stride: Pair, dilation: Pair, pad: Padding): boolean {
+  return stride[0] === 1 && stride[1] === 1 && pad[0] === pad[2] && pad[1] === pad[3] && pad[0] * 2 === dilation[0] * (kernel[0] - 1) && pad[1] * 2 === dilation[1] * (kernel[1] - 1);
+}
+
+/** zeroPadding2d's `padding`: one number, [vertical, horizontal], or [[top, bottom], [left, right]]. */
+function zeroPadding(p: Padding): string {
+  if (p.every((x) => x === p[0])) return num(p[0]);
+  if (p[0] === p[2] && p[1] === p[3]) return arr([num(p[0]), num(p[1])]);
+  return arr([arr([num(p[0]), num(p[2])]), arr([num(p[1]), num(p[3])])]);
+}
+
+const call = (layer: string, input: string) => `apply(${layer}, ${input})`;
+const layer = (fn: string, args: [string, string][], spread?: string) => `tf.layers.${fn}(${obj(args, spread)})`;
+
+interface Lowered {
+  /** the expression building and wiring the node's layer(s) */
+  code: string;
+  /** the model needs these runtime imports / module constants */
+  uses: ("PosecPool2D" | "PosecResizeBilinear" | "ZEROS")[];
+}
+
+/** The layer expression of one node, given its inputs' identifiers and channel counts. */
+function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
+  const name: [string, string] = ["name", str(n.name)];
+  const x = ins[0];
+  switch (n.op) {
+    case "conv": {
+      const a = n.attrs;
+      const depthwise = a.groups > 1 && a.groups === inChannels && a.filters === inChannels;
+      if (a.groups > 1 && !depthwise) return `grouped convolution (groups=${a.groups}, not depthwise) has no tfjs layer`;
+      const args: [string, string][] = [name];
+      if (!depthwise) args.push(["filters", num(a.filters)]);
+      args.push(["kernelSize", pairOrOne(a.kernel)]);
+      if (a.stride.some((s) => s !== 1)) args.push(["strides", pairOrOne(a.stride)]);
+      if (a.dilation.some((d) => d !== 1)) args.push(["dilationRate", pairOrOne(a.dilation)]);
+      const unpadded = a.pad.every((p) => p === 0);
+      const same = !unpadded && samePadding(a.kernel, a.stride, a.dilation, a.pad);
+      if (same) args.push(["padding", str("same")]);
+      if (!a.bias) args.push(["useBias", "false"]);
+      const input = unpadded || same ? x : call(layer("zeroPadding2d", [["name", str(`${n.name}_pad`)], ["padding", zeroPadding(a.pad)]]), x);
+      if (depthwise) {
+        args.push(["depthMultiplier", "1"], ["depthwiseInitializer", str("zeros")], ["biasInitializer", str("zeros")]);
+        return { code: call(layer("depthwiseConv2d", args), input), uses: [] };
+      }
+      return { code: call(layer("conv2d", args, "ZEROS"), input), uses: ["ZEROS"] };
+    }
+    case "dense": {
+      const a = n.attrs;
+      const args: [string, string][] = [name, ["units", num(a.units)]];
+      if (!a.bias) args.push(["useBias", "false"]);
+      // channels-last flatten (H, W, C order), then back to a [1, 1, units] map like every other tensor
+      const flat = call(layer("flatten", [["name", str(`${n.name}_flatten`)]]), x);
+      const dense = call(layer("dense", args, "ZEROS"), flat);
+      return { code: call(layer("reshape", [["name", str(`${n.name}_reshape`)], ["targetShape", arr(["1", "1", num(a.units)])]]), dense), uses: ["ZEROS"] };
+    }
+    case "bn":
+      return { code: call(layer("batchNormalization", [name, ["axis", "-1"], ["momentum", num(n.attrs.momentum)], ["epsilon", num(n.attrs.eps)]]), x), uses: [] };
+    case "relu":
+      return { code: call(layer("reLU", [name]), x), uses: [] };
+    case "leakyrelu":
+      return { code: call(layer("leakyReLU", [name, ["alpha", num(n.attrs.alpha)]]), x), uses: [] };
+    case "prelu":
+      return { code: call(layer("prelu", [name, ["sharedAxes", "[1, 2]"], ["alphaInitializer", "tf.initializers.constant({ value: 0.25 })"]]), x), uses: [] };
+    case "sigmoid":
+    case "tanh":
+      return { code: call(layer("activation", [name, ["activation", str(n.op)]]), x), uses: [] };
+    case "maxpool":
+    case "avgpool": {
+      const a = n.attrs;
+      if (a.pad.every((p) => p === 0) && !a.ceil) {
+        const args: [string, string][] = [name, ["poolSize", pairOrOne(a.kernel)], ["strides", pairOrOne(a.stride)]];
+        return { code: call(layer(n.op === "maxpool" ? "maxPooling2d" : "averagePooling2d", args), x), uses: [] };
+      }
+      // explicit or asymmetric pads, Caffe's ceil rounding: posec's own pooling layer
+      const config = obj([
+        ["kind", str(n.op === "maxpool" ? "max" : "avg")],
+        ["kernel", arr(a.kernel.map(num))],
+        ["stride", arr(a.stride.map(num))],
+        ["pad", arr(a.pad.map(num))],
+        ["ceil", String(a.ceil)],
+        ["countIncludePad", String(a.countIncludePad)],
+      ]);
+      return { code: call(`new PosecPool2D(${obj([name, ["config", config]])})`, x), uses: ["PosecPool2D"] };
+    }
+    case "gap": {
+      const pooled = call(layer("globalAveragePooling2d", [["name", str(`${n.name}_pool`)]]), x);
+      return { code: call(layer("reshape", [name, ["targetShape", arr(["1", "1", num(inChannels)])]]), pooled), uses: [] };
+    }
+    case "upsample": {
+      const f = n.attrs.factor;
+      if (n.attrs.mode === "nearest") return { code: call(layer("upSampling2d", [name, ["size", arr(f.map(num))], ["interpolation", str("nearest")]]), x), uses: [] };
+      // half-pixel centres (PyTorch's align_corners=False); tfjs's upSampling2d uses the legacy mapping
+      return { code: call(`new PosecResizeBilinear(${obj([name, ["factor", arr(f.map(num))]])})`, x), uses: ["PosecResizeBilinear"] };
+    }
+    case "add":
+      return { code: call(layer("add", [name]), arr(ins)), uses: [] };
+    case "mul":
+      return { code: call(layer("multiply", [name]), arr(ins)), uses: [] };
+    case "concat":
+      return { code: call(layer("concatenate", [name, ["axis", "-1"]]), arr(ins)), uses: [] };
+  }
+}
+
+function describe(ir: Ir): string[] {
+  const i = ir.input;
+  const norm = `pixels * ${num(i.scale)} ${i.shift < 0 ? "-" : "+"} ${num(Math.abs(i.shift))}, ${i.channelOrder.toUpperCase()} order`;
+  const what = ir.stages ? `${ir.stages.count} stages at stride ${ir.stages.stride}` : "a backbone without stages";
+  return [
+    `// ${ir.model.name} as tfjs layers: ${ir.nodes.length} IR nodes, ${what}.`,
+    `// Input: ${i.height}x${i.width}x${i.channels} per image, channels-last (${norm}).`,
+    "// Layer names are the IR's node names (they name the weights too), so weights and checkpoints move",
+    "// between this model, `posec train`, `posec export` (ONNX) and the PyTorch target unchanged.",
+  ];
+}
+
+/** The outputs in the runtime's order: every stage's PAFs and heatmaps, or the backbone's outputs. */
+function outputs(ir: Ir): { names: string[]; stages: { stage: number; pafs: number; heatmaps: number }[] } {
+  if (!ir.stages) return { names: Object.values(ir.outputs), stages: [] };
+  const names: string[] = [];
+  const stages = ir.stages.outputs.map((s) => {
+    names.push(s.pafs, s.heatmaps);
+    return { stage: s.stage, pafs: names.length - 2, heatmaps: names.length - 1 };
+  });
+  return { names, stages };
+}
+
+export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics: Diagnostic[] } {
+  const ids = identifiers([ir.input.tensor, ...ir.nodes.map((n) => n.name)], FILE_NAMES);
+  const channels = new Map(ir.tensors.map((t) => [t.name, t.channels]));
+  const uses = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const body: string[] = [];
+  let part = "";
+  let line = "";
+  for (const n of ir.nodes) {
+    const lowered = lower(n, n.inputs.map((t) => ids.get(t)!), channels.get(n.inputs[0]) ?? 0);
+    if (typeof lowered === "string") {
+      diagnostics.push(diag("PN4001", n.span, `\`${n.name}\`: ${lowered}`, { help: "use groups=1, or groups equal to the channel count (depthwise); the ONNX and PyTorch targets support any groups" }));
+      continue;
+    }
+    lowered.uses.forEach((u) => uses.add(u));
+    if (n.part !== part) {
+      body.push("", `// ---- ${partTitle(n.part)}${n.part === "backbone" ? partOrigin(n) : ""} ----`);
+      part = n.part;
+      line = "";
+    }
+    const here = `${n.span.file}:${n.span.line}`;
+    if (here !== line) body.push(`// ${where(n.span)}`);
+    line = here;
+    body.push(`const ${ids.get(n.name)} = ${lowered.code};`);
+  }
+  const out = outputs(ir);
+  const i = ir.input;
+  const runtimeImports = ["setWeights", ...["PosecPool2D", "PosecResizeBilinear"].filter((u) => uses.has(u)), "type BuiltModel", "type WeightSet"].sort((a, b) => a.replace("type ", "").localeCompare(b.replace("type ", "")));
+  const fixedSize = ir.nodes.some((n) => n.op === "dense");
+  const text = [
+    header,
+    ...describe(ir),
+    "",
+    'import * as tf from "@tensorflow/tfjs";',
+    `import { ${runtimeImports.join(", ")} } from "posec/runtime";`,
+    "",
+    "/** The spec's input size: [height, width]. */",
+    `export const INPUT_SIZE: [number, number] = [${i.height}, ${i.width}];`,
+    ...(uses.has("ZEROS")
+      ? ["", "// buildModel sets every weight once the graph stands: start from zeros, not from tfjs's random initialisers.", 'const ZEROS = { kernelInitializer: "zeros", biasInitializer: "zeros" } as const;']
+      : []),
+    "",
+    "/** Wires a layer into the graph (tfjs types `apply` for eager tensors too; here every tensor is symbolic). */",
+    "function apply(layer: tf.layers.Layer, inputs: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {",
+    "  return layer.apply(inputs) as tf.SymbolicTensor;",
+    "}",
+    "",
+    "/**",
+    ` * Builds ${ir.model.name} with the given weights: posec's canonical names and layouts, e.g.`,
+    " * `initialWeights(modelParams(ir), seed)` for a fresh model or `readCheckpoint(dir).weights`.",
+    fixedSize
+      ? " * `size` must be the spec's input size: the dense layers fix it."
+      : " * `size` is the input's [height, width]; null for any size (every layer here accepts any).",
+    ...(ir.stages ? [" * Outputs: every stage's PAFs and heatmaps, stage 1 first; the last stage's are the model's prediction."] : []),
+    " */",
+    `export function buildModel(weights: WeightSet, size: [number | null, number | null] = INPUT_SIZE): BuiltModel {`,
+    `const ${ids.get(i.tensor)} = tf.input({ name: ${str(i.tensor)}, shape: [size[0], size[1], ${i.channels}], dtype: "float32" });`,
+    ...body,
+    "",
+    `const model = tf.model({ name: ${str(ir.model.name)}, inputs: ${ids.get(i.tensor)}, outputs: ${arr(out.names.map((t) => ids.get(t)!))} });`,
+    "setWeights(model, weights);",
+    "return {",
+    "model,",
+    `outputNames: ${arr(out.names.map(str))},`,
+    `stages: ${arr(out.stages.map((s) => obj([["stage", num(s.stage)], ["pafs", num(s.pafs)], ["heatmaps", num(s.heatmaps)]])))},`,
+    "};",
+    "}",
+    "",
+  ].join("\n");
+  return { text, diagnostics };
+}

@@ -1,0 +1,227 @@
+// train.ts: the training entry point of the generated program. It is posec's runtime (backend choice,
+// data pipeline, pose loss with hard-joint mining, optimizer and schedule, checkpoints and resume) with the
+// network from model.ts: `train({ ..., buildModel })`. Nothing of the runtime is copied; the spec's
+// settings stay in model.ir.json and are summarised in a comment for the reader.
+import type { LossIR, PoseIr, TrainIR } from "../../ir/types.js";
+import { num, str } from "./code.js";
+
+const list = (xs: number[]) => xs.join(", ");
+
+/** "1..3" for a run of consecutive stages, else "1, 3". */
+function stageList(stages: number[]): string {
+  const consecutive = stages.length > 2 && stages.every((s, i) => i === 0 || s === stages[i - 1] + 1);
+  return consecutive ? `${stages[0]}..${stages[stages.length - 1]}` : list(stages);
+}
+
+const BACKGROUND: Record<"exclude" | "include" | "separate", string> = {
+  exclude: "the background channel takes no part",
+  include: "the background channel competes as one more joint",
+  separate: "plus the background channel's plain masked L2",
+};
+
+function lossLines(loss: LossIR, stages: number): string[] {
+  const branch = (b: LossIR["heatmap"]) => `${b.masked ? "masked " : ""}L2${b.weight !== 1 ? ` x${num(b.weight)}` : ""}`;
+  const lines = [`heatmaps ${branch(loss.heatmap)}, PAFs ${branch(loss.paf)}; stage weights ${list(loss.stageWeights)} (stages 1..${stages})`];
+  const h = loss.hardjoint;
+  lines.push(
+    h
+      ? `hard-joint mining at stage${h.stages.length > 1 ? "s" : ""} ${list(h.stages)}: the heatmap loss is the sum of the ${h.topk} largest per-joint losses (${BACKGROUND[h.background]})`
+      : "no hard-joint mining",
+  );
+  return lines;
+}
+
+function optimizerLine(t: TrainIR): string {
+  const o = t.optimizer;
+  const opt =
+    o.kind === "sgd"
+      ? `SGD lr ${num(o.lr)}, momentum ${num(o.momentum)}${o.nesterov ? " (Nesterov)" : ""}, weight decay ${num(o.weightDecay)}`
+      : `Adam lr ${num(o.lr)}, betas ${num(o.beta1)}/${num(o.beta2)}, epsilon ${num(o.epsilon)}, weight decay ${num(o.weightDecay)}`;
+  const s = t.schedule;
+  const schedule =
+    s.kind === "constant" ? "constant" : s.kind === "step" ? `x${num(s.gamma)} every ${s.every} steps` : s.kind === "cosine" ? `cosine to ${num(s.minLr)}` : `poly (power ${num(s.power)})`;
+  return `${opt}; schedule ${schedule}${t.warmup ? ` after ${t.warmup} warm-up steps` : ""}`;
+}
+
+function dataLine(t: TrainIR): string {
+  const d = t.data;
+  return d.kind === "coco" ? `COCO in ${d.root} (${d.annotations}, ${d.images})` : `posec's synthetic people: ${d.images} images of ${d.size}x${d.size}, seed ${d.seed}`;
+}
+
+/** What the spec asks for, as comment lines. */
+function settings(ir: PoseIr): string[] {
+  const t = ir.train;
+  const mults = t.lrMult.map((m) => `stages ${stageList(m.stages)}: weights x${num(m.weight)}, biases x${num(m.bias)}`);
+  const rows: [string, string][] = [
+    ["data", dataLine(t)],
+    ["targets", `Gaussian heatmaps (sigma ${num(t.targets.sigma)}), PAFs ${num(t.targets.pafWidth)} cell wide, on the stride-${ir.stages.stride} grid`],
+    ...lossLines(ir.loss, ir.stages.count).map((l, i): [string, string] => [i === 0 ? "loss" : "", l]),
+    ["optimizer", optimizerLine(t)],
+    ...(mults.length ? [["lr mult", mults.join("; ")] as [string, string]] : []),
+    ["run", `batch ${t.batch}, ${t.steps !== null ? `${t.steps} steps` : `${t.epochs} epochs`}, checkpoint every ${t.checkpointEvery} steps, seed ${t.seed}, backend ${t.backend}`],
+  ];
+  return rows.map(([k, v]) => `//   ${k.padEnd(10)}${v}`);
+}
+
+export function emitTrainTs(ir: PoseIr, header: string): string {
+  const defaultOut = `runs/${ir.model.name}`;
+  const synthSize = Math.max(ir.input.height, ir.input.width);
+  return `${header}// Trains ${ir.model.name} with posec's runtime: backend choice, data pipeline, the pose loss (stage
+// weights, masks, hard-joint mining), optimizer, schedule, checkpoints and resume all come from
+// \`posec/runtime\`; the network is ./model.ts. The settings are the spec's, read from model.ir.json:
+${settings(ir).join("\n")}
+// Flags override them like \`posec train\`'s do; a checkpoint of one is a checkpoint of the other.
+
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createProgress, isPoseIr, isPosecError, loadIr, PosecError, train, type BackendPreference, type PoseIr, type TrainOptions } from "posec/runtime";
+import { buildModel } from "./model.js";
+
+const USAGE = \`usage: node dist/train.js [options]   (or: npm run train -- [options])
+
+options:
+  --data DIR|synth  a COCO-format dataset folder, or \\\`synth\\\` for posec's built-in synthetic people (default: the spec's data)
+  --out DIR         run folder for checkpoints, metrics.jsonl and loss.png (default: ${defaultOut})
+  --steps N         training steps (overrides the spec)
+  --epochs N        passes over the data (overrides the spec)
+  --batch N         images per step (overrides the spec)
+  --lr X            base learning rate (overrides the spec)
+  --seed N          random seed (overrides the spec)
+  --resume          continue from the run folder's last checkpoint
+  --backend B       auto, tensorflow-gpu, tensorflow, wasm or cpu (default: the spec's, else auto)
+  --threads N       wasm threads (default: the number of cores)
+  --workers N       worker threads generating targets (default: 0)
+  --skip-bad        skip unreadable images or annotations (and count them) instead of stopping
+  --time-limit S    stop, with a checkpoint, after S seconds
+\`;
+
+const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+
+type DataIR = NonNullable<TrainOptions["data"]>;
+
+class UsageError extends Error {}
+
+/** The compiled program runs from dist/; model.ir.json lies in the folder above. */
+function readIr(): PoseIr {
+  const file = join(dirname(dirname(fileURLToPath(import.meta.url))), "model.ir.json");
+  const { ir, diagnostics } = loadIr(readFileSync(file, "utf8"), file);
+  if (!ir) throw new PosecError(diagnostics.map((d) => d.message).join("\\n"), diagnostics[0]?.code ?? "PN4001", "build the program again with \`posec build --target tfjs\`");
+  if (!isPoseIr(ir)) throw new PosecError(\`\${file} describes a backbone without stages; only pose models can be trained\`, "PN5005");
+  return ir;
+}
+
+function wholeNumber(flag: string, text: string | undefined, least: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < least) throw new UsageError(\`--\${flag} must be a whole number of at least \${least}, got \\\`\${text}\\\`\`);
+  return n;
+}
+
+function positive(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const x = Number(text);
+  if (!(x > 0) || !Number.isFinite(x)) throw new UsageError(\`--\${flag} must be a positive number, got \\\`\${text}\\\`\`);
+  return x;
+}
+
+/** \`--data DIR\` (posec synth's layout or COCO's) or \`--data synth\`; none: the spec's own data. */
+function dataOverride(flag: string | undefined, spec: DataIR): DataIR | undefined {
+  if (flag === undefined) return undefined;
+  if (flag === "synth") return spec.kind === "synth" ? spec : { kind: "synth", images: 512, size: ${synthSize}, seed: 1 };
+  if (!existsSync(flag)) throw new PosecError(\`--data \${flag}: no such folder\`, "PN5001");
+  if (existsSync(join(flag, "annotations.json"))) return { kind: "coco", root: resolve(flag), annotations: "annotations.json", images: "images" };
+  const coco = spec.kind === "coco" ? spec : { annotations: "annotations/person_keypoints_train2017.json", images: "train2017" };
+  return { kind: "coco", root: resolve(flag), annotations: coco.annotations, images: coco.images };
+}
+
+/** posec's bundled data worker (for --workers), from posec's own dist/. */
+function dataWorkerScript(): string | undefined {
+  const script = join(dirname(createRequire(import.meta.url).resolve("posec/package.json")), "dist", "data-worker.js");
+  return existsSync(script) ? script : undefined;
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values: flags } = parseArgs({
+    args,
+    options: {
+      data: { type: "string" },
+      out: { type: "string", default: ${str(defaultOut)} },
+      steps: { type: "string" },
+      epochs: { type: "string" },
+      batch: { type: "string" },
+      lr: { type: "string" },
+      seed: { type: "string" },
+      resume: { type: "boolean", default: false },
+      backend: { type: "string" },
+      threads: { type: "string" },
+      workers: { type: "string", default: "0" },
+      "skip-bad": { type: "boolean", default: false },
+      "time-limit": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (flags.steps !== undefined && flags.epochs !== undefined) throw new UsageError("give --steps or --epochs, not both");
+  const overrides = {
+    steps: wholeNumber("steps", flags.steps, 1),
+    epochs: wholeNumber("epochs", flags.epochs, 1),
+    batch: wholeNumber("batch", flags.batch, 1),
+    lr: positive("lr", flags.lr),
+    seed: wholeNumber("seed", flags.seed, 0),
+    threads: wholeNumber("threads", flags.threads, 1),
+    dataWorkers: wholeNumber("workers", flags.workers, 0),
+    timeLimit: positive("time-limit", flags["time-limit"]),
+  };
+  const ir = readIr();
+  const backend = flags.backend ?? ir.train.backend;
+  if (!BACKENDS.includes(backend)) throw new UsageError(\`--backend must be \${BACKENDS.join(", ")}, got \\\`\${backend}\\\`\`);
+  const data = dataOverride(flags.data, ir.train.data);
+  const effective = data ?? ir.train.data;
+  if (effective.kind === "coco" && !existsSync(resolve(effective.root))) {
+    throw new PosecError(
+      \`the spec trains on COCO data in \${resolve(effective.root)}, which does not exist\`,
+      "PN5001",
+      "download COCO keypoints there, pass --data DIR, or use --data synth for posec's built-in synthetic people",
+    );
+  }
+  const result = await train({
+    ir,
+    out: flags.out,
+    // the spec's relative data paths are read from the working directory
+    baseDir: process.cwd(),
+    data,
+    ...overrides,
+    resume: flags.resume,
+    backend: backend as BackendPreference,
+    workerScript: dataWorkerScript(),
+    skipBad: flags["skip-bad"],
+    progress: createProgress(process.stderr, ir.train.logEvery),
+    // the network of ./model.ts instead of the runtime's own builder: the same layers, names and weights
+    buildModel: (_ir, weights) => buildModel(weights),
+  });
+  if (result.skipped) process.stderr.write(\`skipped \${result.skipped} bad samples (--skip-bad)\\n\`);
+  process.stdout.write(\`\${result.checkpoint}\\n\`);
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError || String((e as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_")) {
+    process.stderr.write(\`train: \${(e as Error).message}\\n\\n\${USAGE}\`);
+    process.exitCode = 2;
+  } else if (isPosecError(e)) {
+    process.stderr.write(\`train: error \${e.code}: \${e.message}\\n\${e.hint ? \`  help: \${e.hint}\\n\` : ""}\`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}
+`;
+}
