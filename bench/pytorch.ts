@@ -1,8 +1,8 @@
 // Training throughput of the generated PyTorch program (Debian's /usr/bin/python3, torch on the CPU):
 // images/s of train.py for the small spec (128x128, its batch) and the patent spec
 // (se_resnet_okhm_cmupose, 368x368, batch 1), with 1 and 2 torch threads, plus two gloo processes of one
-// thread each for the small spec, and channels-last memory (--channels-last) for the patent spec. A few steps each on posec's synthetic set; the first step (warm-up)
-// is not counted. "compute" leaves out the time the step waited for its batch (data.py runs in the
+// thread each for the small spec, and channels-last memory (--channels-last) for the patent spec. A few
+// steps each on posec's synthetic set; the first step (warm-up) is not counted. "compute" leaves out the time the step waited for its batch (data.py runs in the
 // training process: --workers 0).
 //   node scripts/run-ts.mjs bench/pytorch.ts [--steps N]
 import { spawnSync } from "node:child_process";

@@ -18,14 +18,15 @@ export const exportCommand: CommandSpec = {
   usage: "posec export [FILE] --checkpoint DIR [--out model.onnx] [--all-stages] [--fold-bn]",
   positionals: { min: 0, max: 1, name: "a .posenet file (default: the checkpoint's model.ir.json)" },
   flags: {
-    checkpoint: { type: "string", value: "DIR", help: "the checkpoint folder (model.json + weights.bin) written by training" },
+    checkpoint: { type: "string", value: "DIR", help: "a checkpoint folder (model.json + weights.bin) or a run folder (its latest checkpoint)" },
     out: { type: "string", value: "FILE", help: "the ONNX file to write (default: build/<model name>/model.onnx)" },
     "all-stages": { type: "boolean", help: "also output every stage's heatmaps and PAFs (stage<N>_heatmaps, stage<N>_pafs)" },
     "fold-bn": { type: "boolean", help: "fold batch normalisation into the preceding convolution" },
   },
   async run({ flags, positionals }) {
     if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (the folder training wrote)");
-    const checkpoint = flags.checkpoint;
+    const { resolveCheckpointDir } = await import("../../runtime/train/checkpoint-dir.js");
+    const checkpoint = resolveCheckpointDir(flags.checkpoint);
     let ir: Ir | undefined;
     let sources: (file: string) => string | undefined = () => undefined;
     let diagnostics: Diagnostic[];

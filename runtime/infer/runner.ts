@@ -63,15 +63,8 @@ export async function inferImage(net: PoseNetwork, image: RgbImage, o: InferOpti
   return decodeMultiScale(runAtScale, image, scales, net.keypoints, o.decode);
 }
 
-/** A tfjs checkpoint folder (as `posec train` writes: model.json, weights.bin, model.ir.json) or a run folder. */
-export function resolveCheckpointDir(path: string): string {
-  if (existsSync(join(path, "model.json"))) return path;
-  const latest = join(path, "checkpoints", "latest");
-  if (existsSync(latest)) return join(path, "checkpoints", readFileSync(latest, "utf8").trim());
-  throw new PosecError(`${path} is neither a checkpoint folder (model.json) nor a run folder (checkpoints/latest)`, "PN5301");
-}
-
 export async function loadTfjsNetwork(path: string, o: { backend?: string; threads?: number } = {}): Promise<PoseNetwork> {
+  const { resolveCheckpointDir } = await import("../train/checkpoint-dir.js");
   const dir = resolveCheckpointDir(path);
   const irFile = join(dir, "model.ir.json");
   if (!existsSync(irFile)) throw new PosecError(`${dir} has no model.ir.json`, "PN5301", "checkpoints written by `posec train` carry their IR");

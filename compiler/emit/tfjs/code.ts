@@ -32,9 +32,13 @@ export function identifiers(names: readonly string[], fileNames: readonly string
   return out;
 }
 
-/** A number as TypeScript source: integers plainly, other values in their shortest round-trip form. */
+/** A number as TypeScript source, exactly (round-trip) and short: `1e-5` rather than `0.00001`. */
 export function num(n: number): string {
-  return Object.is(n, -0) ? "0" : String(n);
+  if (Object.is(n, -0)) return "0";
+  const plain = String(n);
+  if (Number.isInteger(n)) return plain;
+  const exp = n.toExponential().replace("e+", "e");
+  return exp.length < plain.length ? exp : plain;
 }
 
 export function str(s: string): string {

@@ -22,7 +22,7 @@ function header(ir: Ir): string {
 /** prettier with fixed options (a user's prettier config must not change what posec writes). */
 async function format(files: { path: string; text: string }[]): Promise<EmittedFile[]> {
   const prettier = await import("prettier");
-  return Promise.all(files.map(async (f) => ({ path: f.path, data: await prettier.format(f.text, { filepath: f.path, printWidth: 100 }) })));
+  return Promise.all(files.map(async (f) => ({ path: f.path, data: await prettier.format(f.text, { filepath: f.path, printWidth: 120 }) })));
 }
 
 export async function emitTfjs(ir: Ir): Promise<{ files: EmittedFile[]; diagnostics: Diagnostic[] }> {

@@ -67,7 +67,7 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
       return { code: call(layer("reshape", [["name", str(`${n.name}_reshape`)], ["targetShape", arr(["1", "1", num(a.units)])]]), dense), uses: ["ZEROS"] };
     }
     case "bn":
-      return { code: call(layer("batchNormalization", [name, ["axis", "-1"], ["momentum", num(n.attrs.momentum)], ["epsilon", num(n.attrs.eps)]]), x), uses: [] };
+      return { code: call(layer("batchNormalization", [name, ["momentum", num(n.attrs.momentum)], ["epsilon", num(n.attrs.eps)]]), x), uses: [] };
     case "relu":
       return { code: call(layer("reLU", [name]), x), uses: [] };
     case "leakyrelu":
@@ -110,7 +110,7 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
     case "mul":
       return { code: call(layer("multiply", [name]), arr(ins)), uses: [] };
     case "concat":
-      return { code: call(layer("concatenate", [name, ["axis", "-1"]]), arr(ins)), uses: [] };
+      return { code: call(layer("concatenate", [name]), arr(ins)), uses: [] };
   }
 }
 
@@ -164,7 +164,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
   }
   const out = outputs(ir);
   const i = ir.input;
-  const runtimeImports = ["setWeights", ...["PosecPool2D", "PosecResizeBilinear"].filter((u) => uses.has(u)), "type BuiltModel", "type WeightSet"].sort((a, b) => a.replace("type ", "").localeCompare(b.replace("type ", "")));
+  const runtimeImports = [...["PosecPool2D", "PosecResizeBilinear"].filter((u) => uses.has(u)), "setWeights", "type BuiltModel", "type WeightSet"];
   const fixedSize = ir.nodes.some((n) => n.op === "dense");
   const text = [
     header,

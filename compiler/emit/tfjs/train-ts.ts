@@ -66,7 +66,8 @@ function settings(ir: PoseIr): string[] {
 export function emitTrainTs(ir: PoseIr, header: string): string {
   const defaultOut = `runs/${ir.model.name}`;
   const synthSize = Math.max(ir.input.height, ir.input.width);
-  return `${header}// Trains ${ir.model.name} with posec's runtime: backend choice, data pipeline, the pose loss (stage
+  return `${header}
+// Trains ${ir.model.name} with posec's runtime: backend choice, data pipeline, the pose loss (stage
 // weights, masks, hard-joint mining), optimizer, schedule, checkpoints and resume all come from
 // \`posec/runtime\`; the network is ./model.ts. The settings are the spec's, read from model.ir.json:
 ${settings(ir).join("\n")}
@@ -108,31 +109,44 @@ class UsageError extends Error {}
 function readIr(): PoseIr {
   const file = join(dirname(dirname(fileURLToPath(import.meta.url))), "model.ir.json");
   const { ir, diagnostics } = loadIr(readFileSync(file, "utf8"), file);
-  if (!ir) throw new PosecError(diagnostics.map((d) => d.message).join("\\n"), diagnostics[0]?.code ?? "PN4001", "build the program again with \`posec build --target tfjs\`");
-  if (!isPoseIr(ir)) throw new PosecError(\`\${file} describes a backbone without stages; only pose models can be trained\`, "PN5005");
+  if (!ir) {
+    throw new PosecError(diagnostics.map((d) => d.message).join("\\n"), diagnostics[0]?.code ?? "PN4001", "build the program again with \`posec build --target tfjs\`");
+  }
+  if (!isPoseIr(ir)) {
+    throw new PosecError(\`\${file} describes a backbone without stages; only pose models can be trained\`, "PN5005");
+  }
   return ir;
 }
 
 function wholeNumber(flag: string, text: string | undefined, least: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < least) throw new UsageError(\`--\${flag} must be a whole number of at least \${least}, got \\\`\${text}\\\`\`);
+  if (!Number.isInteger(n) || n < least) {
+    throw new UsageError(\`--\${flag} must be a whole number of at least \${least}, got \\\`\${text}\\\`\`);
+  }
   return n;
 }
 
 function positive(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const x = Number(text);
-  if (!(x > 0) || !Number.isFinite(x)) throw new UsageError(\`--\${flag} must be a positive number, got \\\`\${text}\\\`\`);
+  if (!(x > 0) || !Number.isFinite(x)) {
+    throw new UsageError(\`--\${flag} must be a positive number, got \\\`\${text}\\\`\`);
+  }
   return x;
 }
 
 /** \`--data DIR\` (posec synth's layout or COCO's) or \`--data synth\`; none: the spec's own data. */
 function dataOverride(flag: string | undefined, spec: DataIR): DataIR | undefined {
   if (flag === undefined) return undefined;
-  if (flag === "synth") return spec.kind === "synth" ? spec : { kind: "synth", images: 512, size: ${synthSize}, seed: 1 };
+  if (flag === "synth") {
+    return spec.kind === "synth" ? spec : { kind: "synth", images: 512, size: ${synthSize}, seed: 1 };
+  }
   if (!existsSync(flag)) throw new PosecError(\`--data \${flag}: no such folder\`, "PN5001");
-  if (existsSync(join(flag, "annotations.json"))) return { kind: "coco", root: resolve(flag), annotations: "annotations.json", images: "images" };
+  // posec synth's layout (annotations.json + images/) or COCO's (annotations/person_keypoints_*.json + train2017/)
+  if (existsSync(join(flag, "annotations.json"))) {
+    return { kind: "coco", root: resolve(flag), annotations: "annotations.json", images: "images" };
+  }
   const coco = spec.kind === "coco" ? spec : { annotations: "annotations/person_keypoints_train2017.json", images: "train2017" };
   return { kind: "coco", root: resolve(flag), annotations: coco.annotations, images: coco.images };
 }
@@ -167,7 +181,9 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (flags.steps !== undefined && flags.epochs !== undefined) throw new UsageError("give --steps or --epochs, not both");
+  if (flags.steps !== undefined && flags.epochs !== undefined) {
+    throw new UsageError("give --steps or --epochs, not both");
+  }
   const overrides = {
     steps: wholeNumber("steps", flags.steps, 1),
     epochs: wholeNumber("epochs", flags.epochs, 1),
@@ -180,7 +196,9 @@ async function main(args: string[]): Promise<number> {
   };
   const ir = readIr();
   const backend = flags.backend ?? ir.train.backend;
-  if (!BACKENDS.includes(backend)) throw new UsageError(\`--backend must be \${BACKENDS.join(", ")}, got \\\`\${backend}\\\`\`);
+  if (!BACKENDS.includes(backend)) {
+    throw new UsageError(\`--backend must be one of \${BACKENDS.join(", ")}, got \\\`\${backend}\\\`\`);
+  }
   const data = dataOverride(flags.data, ir.train.data);
   const effective = data ?? ir.train.data;
   if (effective.kind === "coco" && !existsSync(resolve(effective.root))) {
