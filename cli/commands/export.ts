@@ -1,7 +1,7 @@
 // `posec export`: a trained checkpoint as an ONNX model. The network comes from the spec when one is
 // given, else from the IR the trainer saves beside the weights (DIR/model.ir.json); the checkpoint must
 // hold exactly that network's parameters (checked by name and shape before anything is written).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sourceLookup } from "../../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
@@ -18,15 +18,19 @@ export const exportCommand: CommandSpec = {
   usage: "posec export [FILE] --checkpoint DIR [--out model.onnx] [--all-stages] [--fold-bn]",
   positionals: { min: 0, max: 1, name: "a .posenet file (default: the checkpoint's model.ir.json)" },
   flags: {
-    checkpoint: { type: "string", value: "DIR", help: "a checkpoint folder (model.json + weights.bin) or a run folder (its latest checkpoint)" },
+    checkpoint: { type: "string", value: "PATH", help: "a checkpoint folder (model.json + weights.bin), a run folder (its latest checkpoint), or a PyTorch state dict (.pt) from the generated PyTorch program" },
     out: { type: "string", value: "FILE", help: "the ONNX file to write (default: build/<model name>/model.onnx)" },
     "all-stages": { type: "boolean", help: "also output every stage's heatmaps and PAFs (stage<N>_heatmaps, stage<N>_pafs)" },
     "fold-bn": { type: "boolean", help: "fold batch normalisation into the preceding convolution" },
   },
   async run({ flags, positionals }) {
     if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (the folder training wrote)");
+    if (!existsSync(flags.checkpoint)) throw new UsageError(`--checkpoint ${flags.checkpoint}: no such file or folder`);
+    // a PyTorch state dict written by the generated PyTorch program, or a tfjs checkpoint / run folder
+    const torchFile = statSync(flags.checkpoint).isFile();
+    if (torchFile && positionals.length === 0) throw new UsageError("give the spec: a PyTorch checkpoint does not carry the network");
     const { resolveCheckpointDir } = await import("../../runtime/train/checkpoint-dir.js");
-    const checkpoint = resolveCheckpointDir(flags.checkpoint);
+    const checkpoint = torchFile ? flags.checkpoint : resolveCheckpointDir(flags.checkpoint);
     let ir: Ir | undefined;
     let sources: (file: string) => string | undefined = () => undefined;
     let diagnostics: Diagnostic[];
@@ -47,8 +51,14 @@ export const exportCommand: CommandSpec = {
     // Loaded here, not at the top, so that `posec export --help` stays fast.
     const { readCheckpointWeights, assertWeightsMatch } = await import("../../runtime/checkpoint/read.js");
     const { buildOnnx } = await import("../../compiler/emit/onnx/index.js");
-    const weights = readCheckpointWeights(checkpoint);
-    assertWeightsMatch(modelParams(ir), weights, displayPath(checkpoint), specName);
+    let weights;
+    if (torchFile) {
+      const { readTorchStateDict, torchToPosecWeights } = await import("../../runtime/checkpoint/torch.js");
+      weights = torchToPosecWeights(readTorchStateDict(checkpoint), ir, displayPath(checkpoint));
+    } else {
+      weights = readCheckpointWeights(checkpoint);
+      assertWeightsMatch(modelParams(ir), weights, displayPath(checkpoint), specName);
+    }
     const built = buildOnnx(ir, weights, { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"], weights: { kind: "checkpoint", path: displayPath(checkpoint) } });
     printDiagnosticList(built.diagnostics, sources, "pretty");
     if (hasErrors(built.diagnostics) || !built.bytes) return 1;

@@ -39,6 +39,10 @@ function lower(n: IrNode, ins: Sym[]): Sym {
       const a = n.attrs;
       const channels = ins[0].shape[3]!;
       const depthwise = a.groups > 1 && a.groups === channels && a.filters === channels;
+      // tf.layers.depthwiseConv2d ignores dilationRate (tfjs 4.22), so a dilated depthwise conv would be wrong
+      if (depthwise && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
+        throw new PosecError(`${where(n)}: \`${name}\`: dilated depthwise convolution is not supported by the tfjs runtime (tfjs's depthwise layer ignores dilation)`, "PN5101", "use dilation=1 here; the ONNX and PyTorch targets support it");
+      }
       if (a.groups > 1 && !depthwise) {
         throw new PosecError(`${where(n)}: \`${name}\`: grouped convolution with groups=${a.groups} (not depthwise) is not supported by the tfjs runtime`, "PN5101", "use groups=1, or groups equal to the channel count (depthwise); the ONNX and PyTorch targets support any groups");
       }

@@ -1,6 +1,6 @@
 // Small helpers for writing TypeScript source: literals, identifiers for IR names, provenance.
 // The text they produce is not formatted; the emitter runs prettier over every file at the end.
-import type { IrNode, SourceSpan } from "../../ir/types.js";
+import type { SourceSpan } from "../../ir/types.js";
 
 /** Words a TypeScript module cannot use as a `const` name (reserved words, strict-mode words, globals it relies on). */
 const TS_RESERVED = new Set(
@@ -73,9 +73,4 @@ export function partTitle(part: string): string {
   if (!m) return part;
   if (!m[2]) return `Stage ${m[1]} input: the previous stage's PAFs and heatmaps, and the features`;
   return `Stage ${m[1]}, ${m[2] === "paf" ? "PAF" : m[2]} branch`;
-}
-
-/** The spec line that a part was called from (a backbone written as a library block), if any. */
-export function partOrigin(first: IrNode): string {
-  return first.callers.length ? ` (${where(first.callers[0])})` : "";
 }

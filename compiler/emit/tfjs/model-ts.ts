@@ -5,7 +5,7 @@
 // adapter, stage branches) and a comment before each spec line's layers says where they came from.
 import { diag, type Diagnostic } from "../../diagnostics.js";
 import type { Ir, IrNode, Padding, Pair } from "../../ir/types.js";
-import { arr, identifiers, num, obj, pairOrOne, partOrigin, partTitle, str, where } from "./code.js";
+import { arr, identifiers, num, obj, pairOrOne, partTitle, str, where } from "./code.js";
 
 /** Names model.ts defines or imports at module level. */
 const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "BuiltModel", "WeightSet", "weights", "size", "model"];
@@ -73,7 +73,8 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
     case "leakyrelu":
       return { code: call(layer("leakyReLU", [name, ["alpha", num(n.attrs.alpha)]]), x), uses: [] };
     case "prelu":
-      return { code: call(layer("prelu", [name, ["sharedAxes", "[1, 2]"], ["alphaInitializer", "tf.initializers.constant({ value: 0.25 })"]]), x), uses: [] };
+      // one slope per channel (shared over height and width); the initial 0.25 comes with the weights
+      return { code: call(layer("prelu", [name, ["sharedAxes", "[1, 2]"]]), x), uses: [] };
     case "sigmoid":
     case "tanh":
       return { code: call(layer("activation", [name, ["activation", str(n.op)]]), x), uses: [] };
@@ -116,7 +117,10 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
 
 function describe(ir: Ir): string[] {
   const i = ir.input;
-  const norm = `pixels * ${num(i.scale)} ${i.shift < 0 ? "-" : "+"} ${num(Math.abs(i.shift))}, ${i.channelOrder.toUpperCase()} order`;
+  const divisor = 1 / i.scale;
+  const scaled = Number.isInteger(divisor) && divisor > 1 ? `pixels / ${divisor}` : `pixels * ${num(i.scale)}`;
+  const shifted = i.shift === 0 ? scaled : `${scaled} ${i.shift < 0 ? "-" : "+"} ${num(Math.abs(i.shift))}`;
+  const norm = `${shifted}, ${i.channelOrder.toUpperCase()} order`;
   const what = ir.stages ? `${ir.stages.count} stages at stride ${ir.stages.stride}` : "a backbone without stages";
   return [
     `// ${ir.model.name} as tfjs layers: ${ir.nodes.length} IR nodes, ${what}.`,
@@ -144,6 +148,8 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
   const diagnostics: Diagnostic[] = [];
   const body: string[] = [];
   let part = "";
+  let origin = "";
+  let caller = "";
   let line = "";
   for (const n of ir.nodes) {
     const lowered = lower(n, n.inputs.map((t) => ids.get(t)!), channels.get(n.inputs[0]) ?? 0);
@@ -153,12 +159,23 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     }
     lowered.uses.forEach((u) => uses.add(u));
     if (n.part !== part) {
-      body.push("", `// ---- ${partTitle(n.part)}${n.part === "backbone" ? partOrigin(n) : ""} ----`);
+      origin = n.part === "backbone" && n.callers.length ? where(n.callers[0]) : "";
+      body.push("", `// ---- ${partTitle(n.part)}${origin ? ` (${origin})` : ""} ----`);
       part = n.part;
+      caller = origin;
       line = "";
     }
+    // Each run of layers from one spec line gets that line; a run expanded from a block (other than the
+    // part's own, named in the heading) starts a paragraph that names the block call too.
+    const innermost = n.callers.length ? where(n.callers[n.callers.length - 1]) : origin;
     const here = `${n.span.file}:${n.span.line}`;
-    if (here !== line) body.push(`// ${where(n.span)}`);
+    if (innermost !== caller) {
+      if (body[body.length - 1] !== "" && !body[body.length - 1].startsWith("// ----")) body.push("");
+      body.push(`// ${where(n.span)}${innermost && innermost !== origin ? `, called from ${innermost}` : ""}`);
+    } else if (here !== line) {
+      body.push(`// ${where(n.span)}`);
+    }
+    caller = innermost;
     line = here;
     body.push(`const ${ids.get(n.name)} = ${lowered.code};`);
   }

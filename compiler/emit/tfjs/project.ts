@@ -61,13 +61,15 @@ export function emitReadme(ir: Ir): string {
   const spec = ir.sources[0];
   const trainable = ir.stages !== null && ir.train !== null;
   const files = [
-    "| file | what |",
-    "|---|---|",
-    "| `model.ts` | `buildModel(weights, size?)`: the network as tfjs layers, one statement per layer, named like the IR's nodes, each with the spec line it came from |",
+    "- `model.ts`: `buildModel(weights, size?)`, the network as tfjs layers: one statement per IR node, named like",
+    "  it, with the spec line it came from",
     ...(trainable
-      ? ["| `train.ts` | the training entry point: posec's runtime (backend, data, pose loss with hard-joint mining, optimizer, schedule, checkpoints) with the model of `model.ts` |"]
+      ? [
+          "- `train.ts`: the training entry point, posec's runtime (backend, data, pose loss with hard-joint mining,",
+          "  optimizer, schedule, checkpoints) with the model of `model.ts`",
+        ]
       : []),
-    `| \`model.ir.json\` | the checked IR${trainable ? ": keypoints, loss and training settings that `train.ts` reads" : ""} |`,
+    `- \`model.ir.json\`: the checked IR${trainable ? " (keypoints, loss and training settings for `train.ts`)" : ""}`,
   ];
   const training = trainable
     ? `
@@ -107,7 +109,8 @@ posec's runtime must share one tfjs engine.
 ## Using the model
 
 \`\`\`ts
-import { initialWeights, loadIr, modelParams, readCheckpoint } from "posec/runtime";
+import { readFileSync } from "node:fs";
+import { initialWeights, loadIr, modelParams } from "posec/runtime";
 import { buildModel } from "./model.js";
 
 const { ir } = loadIr(readFileSync("model.ir.json", "utf8"), "model.ir.json");

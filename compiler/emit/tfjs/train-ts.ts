@@ -7,16 +7,17 @@ import { num, str } from "./code.js";
 
 const list = (xs: number[]) => xs.join(", ");
 
-/** "1..3" for a run of consecutive stages, else "1, 3". */
+/** "stage 2", "stages 1..3" for a run of consecutive stages, else "stages 1, 3". */
 function stageList(stages: number[]): string {
+  if (stages.length === 1) return `stage ${stages[0]}`;
   const consecutive = stages.length > 2 && stages.every((s, i) => i === 0 || s === stages[i - 1] + 1);
-  return consecutive ? `${stages[0]}..${stages[stages.length - 1]}` : list(stages);
+  return `stages ${consecutive ? `${stages[0]}..${stages[stages.length - 1]}` : list(stages)}`;
 }
 
 const BACKGROUND: Record<"exclude" | "include" | "separate", string> = {
-  exclude: "the background channel takes no part",
-  include: "the background channel competes as one more joint",
-  separate: "plus the background channel's plain masked L2",
+  exclude: "background excluded",
+  include: "background competes as a joint",
+  separate: "plus the background's masked L2",
 };
 
 function lossLines(loss: LossIR, stages: number): string[] {
@@ -25,7 +26,7 @@ function lossLines(loss: LossIR, stages: number): string[] {
   const h = loss.hardjoint;
   lines.push(
     h
-      ? `hard-joint mining at stage${h.stages.length > 1 ? "s" : ""} ${list(h.stages)}: the heatmap loss is the sum of the ${h.topk} largest per-joint losses (${BACKGROUND[h.background]})`
+      ? `hard-joint mining at ${stageList(h.stages)}: heatmap loss = sum of the ${h.topk} largest per-joint losses (${BACKGROUND[h.background]})`
       : "no hard-joint mining",
   );
   return lines;
@@ -51,7 +52,7 @@ function dataLine(t: TrainIR): string {
 /** What the spec asks for, as comment lines. */
 function settings(ir: PoseIr): string[] {
   const t = ir.train;
-  const mults = t.lrMult.map((m) => `stages ${stageList(m.stages)}: weights x${num(m.weight)}, biases x${num(m.bias)}`);
+  const mults = t.lrMult.map((m) => `${stageList(m.stages)}: weights x${num(m.weight)}, biases x${num(m.bias)}`);
   const rows: [string, string][] = [
     ["data", dataLine(t)],
     ["targets", `Gaussian heatmaps (sigma ${num(t.targets.sigma)}), PAFs ${num(t.targets.pafWidth)} cell wide, on the stride-${ir.stages.stride} grid`],
@@ -84,7 +85,7 @@ import { buildModel } from "./model.js";
 const USAGE = \`usage: node dist/train.js [options]   (or: npm run train -- [options])
 
 options:
-  --data DIR|synth  a COCO-format dataset folder, or \\\`synth\\\` for posec's built-in synthetic people (default: the spec's data)
+  --data DIR|synth  a COCO-format dataset folder, or \\\`synth\\\` for posec's synthetic people (default: the spec's)
   --out DIR         run folder for checkpoints, metrics.jsonl and loss.png (default: ${defaultOut})
   --steps N         training steps (overrides the spec)
   --epochs N        passes over the data (overrides the spec)

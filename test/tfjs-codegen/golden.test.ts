@@ -1,0 +1,82 @@
+// The tfjs target's text: golden files for a small pose spec (reviewed by hand; update deliberately with
+// `npx vitest run test/tfjs-codegen -u`), byte-identical output for identical input, the names it gives
+// layers whose IR names a TypeScript module cannot use, and what it refuses.
+import { describe, expect, it } from "vitest";
+import pkg from "../../package.json" with { type: "json" };
+import { TARGETS } from "../../compiler/emit/emitter.js";
+import { emitTfjs } from "../../compiler/emit/tfjs/index.js";
+import { compileIr, emitProgram } from "./helpers.js";
+
+const GOLDEN = "test/tfjs-codegen/fixtures/golden_hand.posenet";
+const TEXT_FILES = ["README.md", "model.ts", "package.json", "train.ts", "tsconfig.json"];
+
+describe("posec build --target tfjs", () => {
+  it("is a registered target", () => {
+    expect(Object.keys(TARGETS)).toContain("tfjs");
+  });
+
+  it("writes the golden fixture's program as reviewed", async () => {
+    const files = await emitProgram(GOLDEN);
+    expect([...files.keys()].sort()).toEqual([...TEXT_FILES, "model.ir.json"].sort());
+    // `.txt` so that the repository's own type check and tools leave the golden files alone
+    for (const name of TEXT_FILES) await expect(files.get(name)).toMatchFileSnapshot(`__golden__/golden_hand/${name}.txt`);
+  });
+
+  it("gives byte-identical files for identical input", async () => {
+    for (const spec of [GOLDEN, "models/se_resnet_okhm_cmupose.posenet", "test/tfjs-codegen/fixtures/every_op.posenet"]) {
+      const a = await emitTfjs(compileIr(spec));
+      const b = await emitTfjs(compileIr(spec));
+      expect(b.files.map((f) => f.path)).toEqual(a.files.map((f) => f.path));
+      for (const [i, f] of a.files.entries()) expect(b.files[i].data === f.data, `${spec}: ${f.path}`).toBe(true);
+    }
+  });
+
+  it("pins tfjs to posec's own version and depends on posec/runtime instead of copying it", async () => {
+    const files = await emitProgram(GOLDEN);
+    const manifest = JSON.parse(files.get("package.json")!);
+    expect(manifest.type).toBe("module");
+    expect(manifest.dependencies).toEqual({ "@tensorflow/tfjs": pkg.dependencies["@tensorflow/tfjs"], posec: `^${pkg.version}` });
+    expect(manifest.scripts).toEqual({ build: "tsc -p .", train: "node dist/train.js" });
+    const tsconfig = JSON.parse(files.get("tsconfig.json")!);
+    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: "NodeNext", moduleResolution: "NodeNext" });
+    const train = files.get("train.ts")!;
+    expect(train).toMatch(/import \{[^}]*\btrain\b[^}]*\} from "posec\/runtime";/);
+    expect(train).toContain("buildModel: (_ir, weights) => buildModel(weights)");
+    // the loss and the loop are the runtime's: no tfjs code in train.ts
+    expect(train).not.toContain("@tensorflow/tfjs");
+  });
+
+  it("writes one statement per IR node, named like the node, with its spec line", async () => {
+    const ir = compileIr("models/small_resnet18_cmupose.posenet");
+    const model = (await emitProgram("models/small_resnet18_cmupose.posenet")).get("model.ts")!;
+    for (const n of ir.nodes) expect(model, n.name).toMatch(new RegExp(`^  const ${n.name} = apply\\(`, "m"));
+    expect(model.match(/^ {2}const \w+ = apply\(/gm)).toHaveLength(ir.nodes.length);
+    expect(model).toContain('// ---- Backbone (models/small_resnet18_cmupose.posenet:9:1) ----');
+    expect(model).toContain("// ---- Stage 3, PAF branch ----");
+    expect(model).toContain("// std/resnet.posenet:12:5, called from std/resnet.posenet:38:13");
+    expect(model).toContain('const stage3_paf_conv2 = apply(\n    tf.layers.conv2d({ name: "stage3_paf_conv2", filters: 64, kernelSize: 3, padding: "same", ...ZEROS }),');
+  });
+
+  it("renames layers whose names are reserved words or model.ts's own (the layer keeps its name)", async () => {
+    const model = (await emitProgram("test/tfjs-codegen/fixtures/every_op.posenet")).get("model.ts")!;
+    expect(model).toContain('const apply_ = apply(\n    tf.layers.conv2d({ name: "apply",');
+    expect(model).toContain('const weights_ = apply(tf.layers.add({ name: "weights" }), [tanh1, leakyrelu1]);');
+    expect(model).toContain('const tf_ = apply(tf.layers.batchNormalization({ name: "tf",');
+    expect(model).toContain('const delete_ = apply(tf.layers.maxPooling2d({ name: "delete", poolSize: 2, strides: 2 }), maxpool2);');
+  });
+
+  it("writes model.ts but no train.ts for a backbone without stages", async () => {
+    const files = await emitProgram("test/tfjs-codegen/fixtures/every_op.posenet");
+    expect([...files.keys()].sort()).toEqual(["README.md", "model.ir.json", "model.ts", "package.json", "tsconfig.json"]);
+    expect(JSON.parse(files.get("tsconfig.json")!).files).toEqual(["model.ts"]);
+    expect(JSON.parse(files.get("package.json")!).scripts).toEqual({ build: "tsc -p ." });
+  });
+
+  it("refuses a grouped convolution that is not depthwise, at its spec line", async () => {
+    const { files, diagnostics } = await emitTfjs(compileIr("test/tfjs-codegen/fixtures/grouped.posenet"));
+    expect(files).toEqual([]);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: "PN4001", severity: "error", span: { file: "test/tfjs-codegen/fixtures/grouped.posenet", line: 8, col: 3 } });
+    expect(diagnostics[0].message).toContain("`split`: grouped convolution (groups=2, not depthwise) has no tfjs layer");
+  });
+});
