@@ -2,12 +2,13 @@
 // a model trained (here: perturbed) in the generated PyTorch program is saved with torch.save, read by
 // readTorchStateDict, mapped by torchToPosecWeights, written by the ONNX emitter and run by ONNX Runtime;
 // every stage's outputs equal the PyTorch model's on the same input.
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildOnnx } from "../../compiler/emit/onnx/index.js";
 import { readTorchStateDict, torchToPosecWeights } from "../../runtime/checkpoint/torch.js";
 import { Rng } from "../../runtime/util/rng.js";
+import { posec } from "../cli/run.js";
 import { compileIr, maxAbs, maxAbsDiff, python, readFloats, tempDir, writeFloats, writePackage } from "./helpers.js";
 
 const tmp = tempDir("torch-onnx");
@@ -51,6 +52,10 @@ print(len(outs))
       pkg,
     );
     const weights = torchToPosecWeights(readTorchStateDict(join(pkg, "model.pt")), ir, "model.pt");
+    // the same through the command line: posec export SPEC --checkpoint model.pt
+    const cli = posec(["export", spec, "--checkpoint", join(pkg, "model.pt"), "--out", join(pkg, "cli.onnx")]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(existsSync(join(pkg, "cli.onnx"))).toBe(true);
     const ort = await import("onnxruntime-node");
     for (const foldBn of [false, true]) {
       const built = buildOnnx(ir, weights, { allStages: true, foldBn, weights: { kind: "checkpoint", path: "model.pt" } });
