@@ -11,6 +11,8 @@ import { Rng } from "../runtime/util/rng.js";
 
 export interface Timing {
   medianMs: number;
+  /** the fastest run: on a shared machine the least disturbed one */
+  minMs: number;
   runsMs: number[];
 }
 export interface TimingOptions {
@@ -33,7 +35,7 @@ export async function timeIt(run: () => void | Promise<void>, { warmup = 1, runs
     await run();
     runsMs.push(performance.now() - t0);
   }
-  return { medianMs: median(runsMs), runsMs };
+  return { medianMs: median(runsMs), minMs: Math.min(...runsMs), runsMs };
 }
 
 export type Forward = (x: tf.Tensor4D) => tf.Tensor4D;
@@ -186,8 +188,9 @@ export function refinementBlock(seed = 1): Block {
 
 export interface TorchTimes {
   threads: number;
-  forwardMs: number;
-  trainMs: number;
+  version: string;
+  forward: Timing;
+  train: Timing;
 }
 
 /**
@@ -221,16 +224,16 @@ def train():
     loss.backward()
     opt.step()
     loss.item()
-def med(f):
+def timing(f):
     f()
     ts = []
     for _ in range(cfg["runs"]):
         t0 = time.perf_counter(); f(); ts.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ts)
+    return {"medianMs": statistics.median(ts), "minMs": min(ts), "runsMs": ts}
 out = []
 for n in cfg["threads"]:
     torch.set_num_threads(n)
-    out.append({"threads": n, "forwardMs": med(fwd), "trainMs": med(train), "version": torch.__version__})
+    out.append({"threads": n, "forward": timing(fwd), "train": timing(train), "version": torch.__version__})
 print(json.dumps(out))
 `;
   try {

@@ -18,6 +18,7 @@ import {
   timeTrainingStep,
   torchRefinementTimes,
   type StepProfile,
+  type Timing,
 } from "./kernels-lib.js";
 
 function flag(name: string, fallback: string): string {
@@ -39,8 +40,8 @@ function randomTensor(shape: [number, number, number, number], seed: number): tf
 interface Row {
   backend: string;
   threads: number;
-  forwardMs: number | null;
-  trainMs: number | null;
+  forward: Timing | null;
+  train: Timing | null;
   note?: string;
 }
 const rows: Row[] = [];
@@ -58,7 +59,7 @@ for (const threads of threadCounts) {
   const target = randomTensor([batch, size, size, 38], 3);
   const forward = await timeForward(block.forward, x, { runs });
   const train = await timeTrainingStep(block.forward, { x, target }, { runs, variables: block.variables });
-  rows.push({ backend: "wasm (tfjs)", threads: report.threads, forwardMs: forward.medianMs, trainMs: train.medianMs });
+  rows.push({ backend: "wasm (tfjs)", threads: report.threads, forward, train });
   const step = makeTrainingStep(block.forward, { x, target }, { variables: block.variables });
   const profiled: StepProfile[] = [];
   for (let i = 0; i < Math.min(runs, 3); i++) profiled.push(await profileStep(step));
@@ -82,34 +83,34 @@ for (const threads of threadCounts) {
   const estimateS = (gflop / (probeGflop / (probe / 1000))) | 0;
   if (estimateS > cpuLimitS) {
     const why = `skipped: ~${estimateS} s per forward (${(probeGflop / (probe / 1000)).toFixed(2)} GFLOP/s on a probe conv) > --cpu-limit-s ${cpuLimitS}`;
-    rows.push({ backend: "cpu (tfjs)", threads: 1, forwardMs: null, trainMs: null, note: why });
+    rows.push({ backend: "cpu (tfjs)", threads: 1, forward: null, train: null, note: why });
   } else {
     const block = refinementBlock(1);
     const x = randomTensor([batch, size, size, 185], 2);
     const forward = await timeForward(block.forward, x, { warmup: 0, runs: Math.min(runs, 2) });
-    rows.push({ backend: "cpu (tfjs)", threads: 1, forwardMs: forward.medianMs, trainMs: null, note: "training not timed (too slow)" });
+    rows.push({ backend: "cpu (tfjs)", threads: 1, forward, train: null, note: "training not timed (too slow)" });
     x.dispose();
     block.dispose();
   }
 }
 
 const torch = torchRefinementTimes({ threads: threadCounts, size, batch, runs });
-if (typeof torch === "string") rows.push({ backend: "PyTorch", threads: 0, forwardMs: null, trainMs: null, note: `skipped: ${torch}` });
-else for (const t of torch) rows.push({ backend: `PyTorch ${(t as { version?: string }).version ?? ""}`.trim(), threads: t.threads, forwardMs: t.forwardMs, trainMs: t.trainMs });
+if (typeof torch === "string") rows.push({ backend: "PyTorch", threads: 0, forward: null, train: null, note: `skipped: ${torch}` });
+else for (const t of torch) rows.push({ backend: `PyTorch ${t.version}`, threads: t.threads, forward: t.forward, train: t.train });
 
 const torchAt = (threads: number) => (typeof torch === "string" ? undefined : torch.find((t) => t.threads === threads));
-const ms = (v: number | null) => (v === null ? "-" : v.toFixed(0));
-const ratio = (v: number | null, ref: number | undefined) => (v === null || !ref ? "-" : `${(v / ref).toFixed(2)}x`);
+const ms = (t: Timing | null) => (t === null ? "-" : `${t.medianMs.toFixed(0)} (${t.minMs.toFixed(0)})`);
+const ratio = (t: Timing | null, ref: Timing | undefined) => (t === null || !ref ? "-" : `${(t.medianMs / ref.medianMs).toFixed(2)}x`);
 const table = [
-  ["backend", "threads", "forward ms", "GFLOP/s", "train step ms", "fwd vs PyTorch", "train vs PyTorch", "note"],
+  ["backend", "threads", "forward ms med (min)", "GFLOP/s", "train step ms med (min)", "fwd vs PyTorch", "train vs PyTorch", "note"],
   ...rows.map((r) => [
     r.backend,
     String(r.threads),
-    ms(r.forwardMs),
-    r.forwardMs === null ? "-" : (gflop / (r.forwardMs / 1000)).toFixed(1),
-    ms(r.trainMs),
-    r.backend.startsWith("PyTorch") ? "" : ratio(r.forwardMs, torchAt(r.threads)?.forwardMs),
-    r.backend.startsWith("PyTorch") ? "" : ratio(r.trainMs, torchAt(r.threads)?.trainMs),
+    ms(r.forward),
+    r.forward === null ? "-" : (gflop / (r.forward.medianMs / 1000)).toFixed(1),
+    ms(r.train),
+    r.backend.startsWith("PyTorch") ? "" : ratio(r.forward, torchAt(r.threads)?.forward),
+    r.backend.startsWith("PyTorch") ? "" : ratio(r.train, torchAt(r.threads)?.train),
     r.note ?? "",
   ]),
 ];

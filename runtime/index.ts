@@ -2,6 +2,7 @@
 // users' own scripts build on. Loading it loads tfjs.
 export { selectBackend, formatBackendReport, type BackendReport, type BackendPreference } from "./backends/select.js";
 export { PosecError, isPosecError } from "./errors.js";
+export { dataFromFlag, requireData, synthCacheDir } from "./data/choose.js";
 export { openDataset, batches, sampleConfigFromIr, synthesizeDataset, type Batch, type BatchStream, type CocoDataset, type SampleConfig } from "./data/index.js";
 export { poseLoss, maskedL2, hardJointLoss, type PoseLossValue, type StageOutput, type PoseTargets } from "./losses/index.js";
 export { buildModel, setWeights, getWeights, canonicalWeightName, type BuiltModel } from "./model/build.js";
@@ -12,4 +13,4 @@ export { train, trainStep, type TrainOptions, type TrainResult, type StepRecord 
 export { createProgress, type Progress } from "./util/progress.js";
 export { loadIr } from "../compiler/ir/load.js";
 export { initialWeights, modelParams, type WeightSet } from "../compiler/weights/index.js";
-export { isPoseIr, type Ir, type PoseIr } from "../compiler/ir/types.js";
+export { isPoseIr, type Ir, type PoseIr, type DataIR } from "../compiler/ir/types.js";

@@ -37,12 +37,22 @@ export const build: CommandSpec = {
     const outDir = typeof flags.out === "string" ? flags.out : join("build", result.ir.model.name);
     // Emit everything first, write only if every target succeeded: no half-built output directory.
     const files: EmittedFile[] = [];
+    const owners: string[] = [];
     for (const t of [...new Set(targets)]) {
       const emitter = await TARGETS[t].load();
       const emitted = await emitter.emit(result.ir, { seed: flags.seed as number, flags: { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"] } });
       printDiagnosticList(emitted.diagnostics, sources, "pretty");
       if (hasErrors(emitted.diagnostics)) return 1;
       files.push(...emitted.files);
+      owners.push(...emitted.files.map(() => t));
+    }
+    // Two targets writing the same path with different bytes would silently lose one of them.
+    const seen = new Map<string, { target: string; data: string | Uint8Array }>();
+    for (const [i, f] of files.entries()) {
+      const prev = seen.get(f.path);
+      const same = prev && Buffer.compare(Buffer.from(prev.data), Buffer.from(f.data)) === 0;
+      if (prev && !same) throw new UsageError(`targets ${prev.target} and ${owners[i]} both write ${f.path}: build them into separate --out folders`);
+      seen.set(f.path, { target: owners[i], data: f.data });
     }
     for (const f of files) writeFileAtomic(join(outDir, f.path), f.data);
     for (const f of files) process.stdout.write(`wrote ${join(outDir, f.path)}\n`);

@@ -67,18 +67,12 @@ export const targets: CommandSpec = {
     const ir = result.ir;
     if (!isPoseIr(ir)) throw new PosecError(`${positionals[0]} has no stages: there are no targets to show`, "PN5005");
     const baseDir = dirname(resolve(positionals[0]));
-    let data = ir.train.data;
-    if (flags.data === "synth") data = data.kind === "synth" ? data : { kind: "synth", images: 512, size: Math.max(ir.input.height, ir.input.width), seed: 1 };
-    else if (typeof flags.data === "string") {
-      if (!existsSync(flags.data)) throw new PosecError(`--data ${flags.data}: no such folder`, "PN5001");
-      data = existsSync(join(flags.data, "annotations.json"))
-        ? { kind: "coco", root: resolve(flags.data), annotations: "annotations.json", images: "images" }
-        : { kind: "coco", root: resolve(flags.data), annotations: data.kind === "coco" ? data.annotations : "annotations/person_keypoints_train2017.json", images: data.kind === "coco" ? data.images : "train2017" };
-    }
+    const { dataFromFlag, requireData, synthCacheDir } = await import("../../runtime/data/choose.js");
+    const data = dataFromFlag(flags.data as string | undefined, ir.train.data, Math.max(ir.input.height, ir.input.width));
+    requireData(data, baseDir);
     const { openDataset, sampleConfigFromIr } = await import("../../runtime/data/index.js");
     const { renderTargets } = await import("../../runtime/render/targets.js");
-    const synthDir = data.kind === "synth" ? join(process.cwd(), ".posec-cache", `synth-${data.seed}-${data.images}-${data.size}`) : undefined;
-    const dataset = await openDataset(data, ir.keypoints, { baseDir, synthDir });
+    const dataset = await openDataset(data, ir.keypoints, { baseDir, synthDir: synthCacheDir(data) });
     const [gridH, gridW] = inferShapes(ir, ir.input.height, ir.input.width).report!.outputs.heatmaps;
     const config = sampleConfigFromIr(ir, { gridHeight: gridH, gridWidth: gridW });
     const r = await renderTargets({ dataset, index: flags.index as number, config, seed: (flags.seed as number | undefined) ?? ir.train.seed, epoch: flags.epoch as number, augment: !flags["no-augment"], out: flags.out });

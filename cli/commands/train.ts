@@ -1,23 +1,10 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { DataIR } from "../../compiler/ir/types.js";
 import { isPoseIr } from "../../compiler/ir/types.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { PosecError } from "../../runtime/errors.js";
 import { UsageError, type CommandSpec } from "../args.js";
 import { compileSpec, PACKAGE_ROOT, printDiagnosticList } from "../common.js";
-
-/** `--data DIR` (a COCO-format folder) or `--data synth`; none: the spec's own `data`. */
-function dataOverride(flag: unknown, spec: DataIR, input: number): DataIR | undefined {
-  if (flag === undefined) return undefined;
-  if (flag === "synth") return spec.kind === "synth" ? spec : { kind: "synth", images: 512, size: input, seed: 1 };
-  const dir = String(flag);
-  if (!existsSync(dir)) throw new PosecError(`--data ${dir}: no such folder`, "PN5001");
-  // posec synth's layout (annotations.json + images/) or COCO's (annotations/person_keypoints_*.json + train2017/)
-  if (existsSync(join(dir, "annotations.json"))) return { kind: "coco", root: resolve(dir), annotations: "annotations.json", images: "images" };
-  const coco = spec.kind === "coco" ? spec : { annotations: "annotations/person_keypoints_train2017.json", images: "train2017" };
-  return { kind: "coco", root: resolve(dir), annotations: coco.annotations, images: coco.images };
-}
 
 export const train: CommandSpec = {
   name: "train",
@@ -55,15 +42,9 @@ export const train: CommandSpec = {
     const backend = (flags.backend as string | undefined) ?? ir.train.backend;
     if (!["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`--backend must be auto, tensorflow-gpu, tensorflow, wasm or cpu, got \`${backend}\``);
     const baseDir = dirname(resolve(positionals[0]));
-    const data = dataOverride(flags.data, ir.train.data, Math.max(ir.input.height, ir.input.width));
-    const effective = data ?? ir.train.data;
-    if (effective.kind === "coco" && !existsSync(resolve(baseDir, effective.root))) {
-      throw new PosecError(
-        `the spec trains on COCO data in ${resolve(baseDir, effective.root)}, which does not exist`,
-        "PN5001",
-        "download COCO keypoints there, pass --data DIR, or use --data synth for posec's built-in synthetic people",
-      );
-    }
+    const { dataFromFlag, requireData } = await import("../../runtime/data/choose.js");
+    const data = dataFromFlag(flags.data as string | undefined, ir.train.data, Math.max(ir.input.height, ir.input.width));
+    requireData(data, baseDir);
     const { train: run } = await import("../../runtime/train/loop.js");
     const { createProgress } = await import("../../runtime/util/progress.js");
     const progress = createProgress(process.stderr, ir.train.logEvery);

@@ -72,11 +72,15 @@ describe("posec build --target tfjs", () => {
     expect(JSON.parse(files.get("package.json")!).scripts).toEqual({ build: "tsc -p ." });
   });
 
-  it("refuses a grouped convolution that is not depthwise, at its spec line", async () => {
+  it("refuses convolutions tfjs has no layer for (grouped, dilated depthwise), each at its spec line", async () => {
     const { files, diagnostics } = await emitTfjs(compileIr("test/tfjs-codegen/fixtures/grouped.posenet"));
     expect(files).toEqual([]);
-    expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ code: "PN4001", severity: "error", span: { file: "test/tfjs-codegen/fixtures/grouped.posenet", line: 8, col: 3 } });
-    expect(diagnostics[0].message).toContain("`split`: grouped convolution (groups=2, not depthwise) has no tfjs layer");
+    const file = "test/tfjs-codegen/fixtures/grouped.posenet";
+    expect(diagnostics.map((d) => [d.code, d.severity, d.span.file, d.span.line, d.span.col])).toEqual([
+      ["PN4101", "error", file, 9, 3],
+      ["PN4101", "error", file, 10, 3],
+    ]);
+    expect(diagnostics[0].message).toBe("`split`: grouped convolution (groups=2, not depthwise) has no tfjs layer");
+    expect(diagnostics[1].message).toBe("`dilated`: dilated depthwise convolution has no tfjs layer (tfjs's depthwise layer ignores dilation)");
   });
 });

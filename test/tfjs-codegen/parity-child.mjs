@@ -29,8 +29,10 @@ for (const [name, t] of weights) {
 
 const generated = buildModel(weights, size);
 const reference = runtimeBuild(ir, weights, size);
+// a layer's class and configuration, less its initialisers (every weight is set afterwards)
+const config = (l) => JSON.stringify({ class: l.getClassName(), ...Object.fromEntries(Object.entries(l.getConfig()).filter(([k]) => !k.endsWith("Initializer"))) });
 const describe = (m) => ({
-  layers: m.model.layers.map((l) => `${l.name}:${l.getClassName()}`),
+  layers: m.model.layers.map(config),
   params: m.model.countParams(),
   weights: [...getWeights(m.model)].map(([name, t]) => `${name}[${t.shape}]`),
   outputNames: m.outputNames,

@@ -41,6 +41,8 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
       const a = n.attrs;
       const depthwise = a.groups > 1 && a.groups === inChannels && a.filters === inChannels;
       if (a.groups > 1 && !depthwise) return `grouped convolution (groups=${a.groups}, not depthwise) has no tfjs layer`;
+      // tf.layers.depthwiseConv2d ignores dilationRate (tfjs 4.22): the layer would compute something else
+      if (depthwise && a.dilation.some((d) => d > 1)) return "dilated depthwise convolution has no tfjs layer (tfjs's depthwise layer ignores dilation)";
       const args: [string, string][] = [name];
       if (!depthwise) args.push(["filters", num(a.filters)]);
       args.push(["kernelSize", pairOrOne(a.kernel)]);
@@ -154,7 +156,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
   for (const n of ir.nodes) {
     const lowered = lower(n, n.inputs.map((t) => ids.get(t)!), channels.get(n.inputs[0]) ?? 0);
     if (typeof lowered === "string") {
-      diagnostics.push(diag("PN4001", n.span, `\`${n.name}\`: ${lowered}`, { help: "use groups=1, or groups equal to the channel count (depthwise); the ONNX and PyTorch targets support any groups" }));
+      diagnostics.push(diag("PN4101", n.span, `\`${n.name}\`: ${lowered}`, { help: "the tfjs runtime has the same limit; the ONNX and PyTorch targets support it" }));
       continue;
     }
     lowered.uses.forEach((u) => uses.add(u));

@@ -104,7 +104,8 @@ Do not edit: change the spec and build again (identical input gives byte-identic
 ${files.join("\n")}
 
 \`@tensorflow/tfjs\` is pinned to the version posec uses, so that npm installs one copy: the model built here and
-posec's runtime must share one tfjs engine.
+posec's runtime must share one tfjs engine. To use a posec checkout rather than a published version, run
+\`npm run build\` in the checkout, then \`npm install /path/to/posec\` here.
 
 ## Using the model
 

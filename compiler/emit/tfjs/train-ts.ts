@@ -16,7 +16,7 @@ function stageList(stages: number[]): string {
 
 const BACKGROUND: Record<"exclude" | "include" | "separate", string> = {
   exclude: "background excluded",
-  include: "background competes as a joint",
+  include: "background competing as one more joint",
   separate: "plus the background's masked L2",
 };
 
@@ -26,7 +26,7 @@ function lossLines(loss: LossIR, stages: number): string[] {
   const h = loss.hardjoint;
   lines.push(
     h
-      ? `hard-joint mining at ${stageList(h.stages)}: heatmap loss = sum of the ${h.topk} largest per-joint losses (${BACKGROUND[h.background]})`
+      ? `hard-joint mining at ${stageList(h.stages)}: sum of the ${h.topk} largest per-joint heatmap losses, ${BACKGROUND[h.background]}`
       : "no hard-joint mining",
   );
   return lines;
@@ -79,7 +79,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createProgress, isPoseIr, isPosecError, loadIr, PosecError, train, type BackendPreference, type PoseIr, type TrainOptions } from "posec/runtime";
+import { createProgress, dataFromFlag, isPoseIr, isPosecError, loadIr, PosecError, requireData, train, type BackendPreference, type PoseIr } from "posec/runtime";
 import { buildModel } from "./model.js";
 
 const USAGE = \`usage: node dist/train.js [options]   (or: npm run train -- [options])
@@ -101,8 +101,6 @@ options:
 \`;
 
 const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"];
-
-type DataIR = NonNullable<TrainOptions["data"]>;
 
 class UsageError extends Error {}
 
@@ -135,21 +133,6 @@ function positive(flag: string, text: string | undefined): number | undefined {
     throw new UsageError(\`--\${flag} must be a positive number, got \\\`\${text}\\\`\`);
   }
   return x;
-}
-
-/** \`--data DIR\` (posec synth's layout or COCO's) or \`--data synth\`; none: the spec's own data. */
-function dataOverride(flag: string | undefined, spec: DataIR): DataIR | undefined {
-  if (flag === undefined) return undefined;
-  if (flag === "synth") {
-    return spec.kind === "synth" ? spec : { kind: "synth", images: 512, size: ${synthSize}, seed: 1 };
-  }
-  if (!existsSync(flag)) throw new PosecError(\`--data \${flag}: no such folder\`, "PN5001");
-  // posec synth's layout (annotations.json + images/) or COCO's (annotations/person_keypoints_*.json + train2017/)
-  if (existsSync(join(flag, "annotations.json"))) {
-    return { kind: "coco", root: resolve(flag), annotations: "annotations.json", images: "images" };
-  }
-  const coco = spec.kind === "coco" ? spec : { annotations: "annotations/person_keypoints_train2017.json", images: "train2017" };
-  return { kind: "coco", root: resolve(flag), annotations: coco.annotations, images: coco.images };
 }
 
 /** posec's bundled data worker (for --workers), from posec's own dist/. */
@@ -200,15 +183,8 @@ async function main(args: string[]): Promise<number> {
   if (!BACKENDS.includes(backend)) {
     throw new UsageError(\`--backend must be one of \${BACKENDS.join(", ")}, got \\\`\${backend}\\\`\`);
   }
-  const data = dataOverride(flags.data, ir.train.data);
-  const effective = data ?? ir.train.data;
-  if (effective.kind === "coco" && !existsSync(resolve(effective.root))) {
-    throw new PosecError(
-      \`the spec trains on COCO data in \${resolve(effective.root)}, which does not exist\`,
-      "PN5001",
-      "download COCO keypoints there, pass --data DIR, or use --data synth for posec's built-in synthetic people",
-    );
-  }
+  const data = dataFromFlag(flags.data, ir.train.data, ${synthSize});
+  requireData(data, process.cwd());
   const result = await train({
     ir,
     out: flags.out,
