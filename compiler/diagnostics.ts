@@ -78,6 +78,7 @@ export const CATALOG = {
   PN5102: { severity: "error", title: "weights do not fit the model", explanation: "A weight is missing or has another shape than the model needs." },
   PN5201: { severity: "error", title: "backend unavailable", explanation: "The requested tfjs backend cannot run here; `posec doctor` says why." },
   PN5202: { severity: "error", title: "bad inference setting", explanation: "An inference option out of range (scales, thresholds)." },
+  PN5204: { severity: "error", title: "wasm heap exhausted", explanation: "The wasm backend's heap is capped at 4 GB; the batch or input size needs more. Use a smaller --batch or input size, or a native backend (tfjs-node / tfjs-node-gpu)." },
   PN5203: { severity: "error", title: "no dataset keypoints", explanation: "The keypoint schema does not say which dataset keypoints its joints come from, so results cannot be written in COCO format." },
   PN5301: { severity: "error", title: "unreadable checkpoint", explanation: "A checkpoint folder or file is missing, truncated or fails its checksum." },
   PN5302: { severity: "error", title: "checkpoint of another network", explanation: "The checkpoint was written for a different network than the spec; resume or export only with the spec it was trained from." },

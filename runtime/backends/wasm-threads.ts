@@ -324,7 +324,7 @@ export function wasmHeapError(bytes: number, heapBytes: number): PosecError {
   const gb = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
   return new PosecError(
     `the wasm backend ran out of memory allocating ${gb(bytes)} (heap ${gb(heapBytes)}, capped at 4 GiB)`,
-    "PN5202",
+    "PN5204",
     "use a smaller batch size or input size, or the tensorflow backend (@tensorflow/tfjs-node)",
   );
 }
@@ -335,7 +335,7 @@ export function wasmHeapError(bytes: number, heapBytes: number): PosecError {
  * becomes the same clear PosecError; anything else gives null.
  */
 export function asWasmMemoryError(e: unknown, heapBytes = 0): PosecError | null {
-  if (e instanceof PosecError) return e.code === "PN5202" ? e : null;
+  if (e instanceof PosecError) return e.code === "PN5204" ? e : null;
   const msg = e instanceof Error ? e.message : String(e);
   if (!/Aborted\(OOM\)|out of memory|Cannot enlarge memory|memory access out of bounds/i.test(msg)) return null;
   const err = wasmHeapError(0, heapBytes);
