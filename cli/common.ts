@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compile, sourceLookup, type CompileResult } from "../compiler/compile.js";
+import { compile, sourceLookup, type CompileOptions, type CompileResult } from "../compiler/compile.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { fileHost } from "../compiler/host.js";
 import { renderJson, renderPlain, renderPretty, summaryLine } from "../compiler/render.js";
@@ -23,8 +23,8 @@ export function displayPath(p: string): string {
   return rel.split("\\").join("/").replace(/^\.\//, "");
 }
 
-export function compileSpec(path: string): CompileResult {
-  return compile(displayPath(path), fileHost(STD_DIR));
+export function compileSpec(path: string, options: CompileOptions = {}): CompileResult {
+  return compile(displayPath(path), fileHost(STD_DIR, join(PACKAGE_ROOT, "dist", "stdlib.parsed.json")), options);
 }
 
 export type Format = "pretty" | "plain" | "json";

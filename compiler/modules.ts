@@ -9,6 +9,8 @@ import { diag, type Diagnostic } from "./diagnostics.js";
 /** File access for the compiler. Paths are display paths: POSIX, relative, `std/...` for the library. */
 export interface Host {
   read(path: string): string | undefined;
+  /** an already parsed file for this exact text (the CLI ships the standard library pre-parsed) */
+  preparsed?(path: string, text: string): ParsedFile | undefined;
 }
 
 export const PRELUDE = ["std/vgg.posenet", "std/resnet.posenet", "std/se.posenet"];
@@ -94,7 +96,7 @@ export function loadProgram(rootPath: string, host: Host): Program {
       if (ref) diagnostics.push(diag("PN2008", ref.span, `cannot find \`${path}\``, { help: isStd(path) ? "the standard library has std/vgg, std/resnet and std/se" : undefined }));
       return undefined;
     }
-    const parsed = parseCached(path, text);
+    const parsed = host.preparsed?.(path, text) ?? parseCached(path, text);
     for (const e of parsed.errors) diagnostics.push(diag(e.kind === "invalid-character" ? "PN1001" : "PN1002", e.span, e.message));
     const module: Module = { path, parsed, imports: [], own: new Map(), visible: new Map() };
     modules.set(path, module);

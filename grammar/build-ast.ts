@@ -5,6 +5,9 @@ import type * as A from "./ast.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
+/** Binding power of operators: higher binds tighter. `neg` is unary minus. */
+const PRECEDENCE: Record<string, number> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7 };
+
 function isToken(e: CstElement | undefined): e is IToken {
   return !!e && (e as IToken).image !== undefined && !(e as IToken).isInsertedInRecovery && Number.isFinite((e as IToken).startOffset);
 }
@@ -219,7 +222,7 @@ export class AstBuilder {
     if (req) {
       const cond = sub(req, "condition");
       const msg = tok(req, "message");
-      return { kind: "Require", condition: cond ? this.orExpr(cond) : undefined, message: msg ? this.stringLit(msg) : undefined, span: this.span([req]) };
+      return { kind: "Require", condition: cond ? this.expr(cond) : undefined, message: msg ? this.stringLit(msg) : undefined, span: this.span([req]) };
     }
     const init = sub(node, "initStmt");
     if (init) return this.initStmt(init);
@@ -244,7 +247,7 @@ export class AstBuilder {
     const span = this.span([node]);
     return {
       kind: "If",
-      condition: cond ? this.orExpr(cond) : undefined,
+      condition: cond ? this.expr(cond) : undefined,
       then: then ? this.body(then) : { kind: "Body", stmts: [], span },
       otherwise: elseIf ? this.ifStmt(elseIf) : otherwise ? this.body(otherwise) : undefined,
       span,
@@ -278,44 +281,54 @@ export class AstBuilder {
   rangeExpr(node: CstNode): A.Expr | undefined {
     const fromNode = sub(node, "from");
     const toNode = sub(node, "to");
-    const from = fromNode ? this.orExpr(fromNode) : undefined;
+    const from = fromNode ? this.expr(fromNode) : undefined;
     if (!toNode) return from;
-    const to = this.orExpr(toNode);
+    const to = this.expr(toNode);
     return from && to ? { kind: "Range", from, to, span: this.span([node]) } : from;
   }
 
-  private binaryChain(node: CstNode, operand: (n: CstNode) => A.Expr | undefined): A.Expr | undefined {
-    const operands = subs(node, "operands");
-    const ops = toks(node, "ops");
-    let acc = operands[0] ? operand(operands[0]) : undefined;
-    for (let i = 1; i < operands.length && acc; i++) {
-      const right = operand(operands[i]);
-      const op = ops[i - 1];
-      if (!right || !op) break;
-      acc = { kind: "Binary", op: op.image as A.BinaryOp, left: acc, right, span: this.span([operands[0], operands[i]]) };
-    }
-    return acc;
+  /**
+   * The flat `prefix* primary (infix prefix* primary)*` sequence of an `expr` node, parsed by precedence
+   * climbing. `-` binds tightest; `not` binds looser than comparisons (`not a == b` is `not (a == b)`)
+   * and tighter than `and`/`or`; binary operators associate to the left.
+   */
+  expr(node: CstNode): A.Expr | undefined {
+    type Item = { token: IToken } | { operand: CstNode; start: number };
+    const items: Item[] = [
+      ...toks(node, "ops").map((token) => ({ token })),
+      ...subs(node, "operands").map((operand) => ({ operand, start: extent(operand)?.[0].startOffset ?? Infinity })),
+    ].sort((a, b) => ("token" in a ? a.token.startOffset : a.start) - ("token" in b ? b.token.startOffset : b.start));
+    let i = 0;
+    // an operand: a primary, or a prefix operator applied to what binds tighter than it
+    const operand = (): A.Expr | undefined => {
+      const item = items[i++];
+      if (!item) return undefined;
+      if ("operand" in item) return this.primary(item.operand);
+      const not = item.token.image === "not";
+      const inner = climb(not ? PRECEDENCE.not + 1 : PRECEDENCE.neg);
+      if (!inner) return undefined;
+      return { kind: "Unary", op: not ? "not" : "-", operand: inner, span: this.joinSpans(this.spanOfTokens(item.token, item.token), inner.span) };
+    };
+    const climb = (minPrec: number): A.Expr | undefined => {
+      let left = operand();
+      if (!left) return undefined;
+      while (i < items.length) {
+        const next = items[i];
+        if (!("token" in next)) break;
+        const prec = PRECEDENCE[next.token.image];
+        if (prec === undefined || prec < minPrec) break;
+        i++;
+        const right = climb(prec + 1);
+        if (!right) return left;
+        left = { kind: "Binary", op: next.token.image as A.BinaryOp, left, right, span: this.joinSpans(left.span, right.span) };
+      }
+      return left;
+    };
+    return climb(0);
   }
 
-  orExpr(node: CstNode): A.Expr | undefined {
-    return this.binaryChain(node, (n) => this.andExpr(n));
-  }
-  andExpr(node: CstNode): A.Expr | undefined {
-    return this.binaryChain(node, (n) => this.notExpr(n));
-  }
-  notExpr(node: CstNode): A.Expr | undefined {
-    const inner = sub(node, "inner");
-    if (inner) return this.binaryChain(inner, (n) => this.binaryChain(n, (m) => this.binaryChain(m, (u) => this.unaryExpr(u))));
-    const operand = sub(node, "operand");
-    const e = operand ? this.notExpr(operand) : undefined;
-    return e ? { kind: "Unary", op: "not", operand: e, span: this.span([node]) } : undefined;
-  }
-  unaryExpr(node: CstNode): A.Expr | undefined {
-    const inner = sub(node, "inner");
-    if (inner) return this.primary(inner);
-    const operand = sub(node, "operand");
-    const e = operand ? this.unaryExpr(operand) : undefined;
-    return e ? { kind: "Unary", op: "-", operand: e, span: this.span([node]) } : undefined;
+  joinSpans(a: A.Span, b: A.Span): A.Span {
+    return { file: a.file, start: a.start, end: b.end, line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };
   }
 
   primary(node: CstNode): A.Expr | undefined {

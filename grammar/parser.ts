@@ -53,8 +53,7 @@ const RULE_LABELS: Record<string, string> = {
   layerStmt: "a layer name or `{`",
   stageBodies: "`each branch { ... }` or `{ heatmap { ... } paf { ... } }`",
   primary: "a value (a number, size, string, name or `(`)",
-  unaryExpr: "a value",
-  notExpr: "a value",
+  expr: "a value",
   arg: "an argument",
   backboneDecl: "a backbone name or `{`",
 };
@@ -80,7 +79,7 @@ const errorMessageProvider: IParserErrorMessageProvider = {
 
 class PosenetParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "none", errorMessageProvider, skipValidations: process.env.POSEC_GRAMMAR_CHECKS !== "1" });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 2, nodeLocationTracking: "none", errorMessageProvider, skipValidations: process.env.POSEC_GRAMMAR_CHECKS !== "1" });
     this.performSelfAnalysis();
   }
 
@@ -300,7 +299,7 @@ class PosenetParser extends CstParser {
 
   ifStmt = this.RULE("ifStmt", () => {
     this.CONSUME(T.If);
-    this.SUBRULE(this.orExpr, { LABEL: "condition" });
+    this.SUBRULE(this.expr, { LABEL: "condition" });
     this.SUBRULE(this.body, { LABEL: "then" });
     this.OPTION(() => {
       this.CONSUME(T.Else);
@@ -313,7 +312,7 @@ class PosenetParser extends CstParser {
 
   requireStmt = this.RULE("requireStmt", () => {
     this.CONSUME(T.Require);
-    this.SUBRULE(this.orExpr, { LABEL: "condition" });
+    this.SUBRULE(this.expr, { LABEL: "condition" });
     this.CONSUME(T.StringLiteral, { LABEL: "message" });
   });
 
@@ -359,89 +358,23 @@ class PosenetParser extends CstParser {
   });
 
   rangeExpr = this.RULE("rangeExpr", () => {
-    this.SUBRULE(this.orExpr, { LABEL: "from" });
+    this.SUBRULE(this.expr, { LABEL: "from" });
     this.OPTION(() => {
       this.CONSUME(T.DotDot);
-      this.SUBRULE2(this.orExpr, { LABEL: "to" });
+      this.SUBRULE2(this.expr, { LABEL: "to" });
     });
   });
 
-  orExpr = this.RULE("orExpr", () => {
-    this.SUBRULE(this.andExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.Or, { LABEL: "ops" });
-      this.SUBRULE2(this.andExpr, { LABEL: "operands" });
+  // A flat sequence `prefix* primary (infix prefix* primary)*`: the AST builder applies precedence.
+  // One rule instead of a rule per precedence level keeps the CST shallow and the parser fast.
+  expr = this.RULE("expr", () => {
+    this.MANY(() => this.CONSUME(T.PrefixOp, { LABEL: "ops" }));
+    this.SUBRULE(this.primary, { LABEL: "operands" });
+    this.MANY2(() => {
+      this.CONSUME(T.BinaryOp, { LABEL: "ops" });
+      this.MANY3(() => this.CONSUME2(T.PrefixOp, { LABEL: "ops" }));
+      this.SUBRULE2(this.primary, { LABEL: "operands" });
     });
-  });
-
-  andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.And, { LABEL: "ops" });
-      this.SUBRULE2(this.notExpr, { LABEL: "operands" });
-    });
-  });
-
-  notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpr, { LABEL: "operand" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.cmpExpr, { LABEL: "inner" }) },
-    ]);
-  });
-
-  cmpExpr = this.RULE("cmpExpr", () => {
-    this.SUBRULE(this.addExpr, { LABEL: "operands" });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.EqEq, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.NotEq, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.LessEq, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Less, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Greater, { LABEL: "ops" }) },
-      ]);
-      this.SUBRULE2(this.addExpr, { LABEL: "operands" });
-    });
-  });
-
-  addExpr = this.RULE("addExpr", () => {
-    this.SUBRULE(this.mulExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "ops" }) },
-      ]);
-      this.SUBRULE2(this.mulExpr, { LABEL: "operands" });
-    });
-  });
-
-  mulExpr = this.RULE("mulExpr", () => {
-    this.SUBRULE(this.unaryExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Percent, { LABEL: "ops" }) },
-      ]);
-      this.SUBRULE2(this.unaryExpr, { LABEL: "operands" });
-    });
-  });
-
-  unaryExpr = this.RULE("unaryExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unaryExpr, { LABEL: "operand" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.primary, { LABEL: "inner" }) },
-    ]);
   });
 
   primary = this.RULE("primary", () => {

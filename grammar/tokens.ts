@@ -5,14 +5,18 @@ import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
 /** Any word that may name an argument (`stages=5,6`, `init=kaiming`): identifiers and keywords alike. */
 export const ArgName = createToken({ name: "ArgName", pattern: Lexer.NA });
+/** Infix operators; their precedence is resolved when the AST is built (grammar/build-ast.ts). */
+export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA });
+/** Prefix operators: `-x`, `not x`. */
+export const PrefixOp = createToken({ name: "PrefixOp", pattern: Lexer.NA });
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [ArgName] });
 
-function keyword(word: string): TokenType {
+function keyword(word: string, extra: TokenType[] = []): TokenType {
   return createToken({
     name: word[0].toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
-    categories: [ArgName],
+    categories: [ArgName, ...extra],
   });
 }
 
@@ -41,9 +45,9 @@ export const If = keyword("if");
 export const Else = keyword("else");
 export const Require = keyword("require");
 export const Init = keyword("init");
-export const And = keyword("and");
-export const Or = keyword("or");
-export const Not = keyword("not");
+export const And = keyword("and", [BinaryOp]);
+export const Or = keyword("or", [BinaryOp]);
+export const Not = keyword("not", [PrefixOp]);
 export const True = keyword("true");
 export const False = keyword("false");
 export const In = keyword("in");
@@ -73,18 +77,18 @@ export const RParen = createToken({ name: "RParen", pattern: /\)/ });
 export const Comma = createToken({ name: "Comma", pattern: /,/ });
 export const Semicolon = createToken({ name: "Semicolon", pattern: /;/ });
 export const Colon = createToken({ name: "Colon", pattern: /:/ });
-export const EqEq = createToken({ name: "EqEq", pattern: /==/ });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/ });
-export const LessEq = createToken({ name: "LessEq", pattern: /<=/ });
-export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/ });
-export const Less = createToken({ name: "Less", pattern: /</ });
-export const Greater = createToken({ name: "Greater", pattern: />/ });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [BinaryOp] });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [BinaryOp] });
+export const LessEq = createToken({ name: "LessEq", pattern: /<=/, categories: [BinaryOp] });
+export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/, categories: [BinaryOp] });
+export const Less = createToken({ name: "Less", pattern: /</, categories: [BinaryOp] });
+export const Greater = createToken({ name: "Greater", pattern: />/, categories: [BinaryOp] });
 export const Equals = createToken({ name: "Equals", pattern: /=/ });
-export const Plus = createToken({ name: "Plus", pattern: /\+/ });
-export const Minus = createToken({ name: "Minus", pattern: /-/ });
-export const Star = createToken({ name: "Star", pattern: /\*/ });
-export const Slash = createToken({ name: "Slash", pattern: /\// });
-export const Percent = createToken({ name: "Percent", pattern: /%/ });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [BinaryOp] });
+export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [BinaryOp, PrefixOp] });
+export const Star = createToken({ name: "Star", pattern: /\*/, categories: [BinaryOp] });
+export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [BinaryOp] });
+export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [BinaryOp] });
 
 export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
@@ -92,6 +96,8 @@ export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r]+/,
 
 export const ALL_TOKENS: TokenType[] = [
   ArgName,
+  BinaryOp,
+  PrefixOp,
   WhiteSpace,
   Comment,
   Newline,
@@ -125,7 +131,7 @@ export const ALL_TOKENS: TokenType[] = [
   Percent,
 ];
 
-const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });
+const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false, skipValidations: process.env.POSEC_GRAMMAR_CHECKS !== "1" });
 
 export interface LexResult {
   tokens: IToken[];

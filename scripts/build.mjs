@@ -5,7 +5,7 @@
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -46,7 +46,8 @@ writeAtomic(
   header + Object.keys(SCHEMAS).map((n) => `export declare const ${n}: import("ajv").ValidateFunction;`).join("\n") + "\n",
 );
 
-// (2) the CLI bundle
+// (2) the CLI bundle (dist/ is rebuilt from scratch: stale chunks must not linger)
+rmSync(join(root, "dist"), { recursive: true, force: true });
 const heavy = ["@tensorflow/*", "onnxruntime-node", "sharp", "prettier", "prettier/*", "onnx-proto", "protobufjs", "protobufjs/*"];
 await build({
   // the CLI, and the data pipeline's worker (loaded by worker_threads from its own file)
@@ -65,7 +66,19 @@ await build({
   legalComments: "none",
   logLevel: "error",
 });
-// (3) type declarations of the library entry (`posec/runtime`), for generated programs and users' code
+// (3) the standard library pre-parsed, so that every `posec check` need not parse it again
+const parseEntry = join(cache, "parse.mjs");
+await build({ entryPoints: [join(root, "grammar/parse.ts")], bundle: true, platform: "node", format: "esm", outfile: parseEntry, logLevel: "error", packages: "external", absWorkingDir: root });
+const { parseSource } = await import(pathToFileURL(parseEntry).href + `?t=${Date.now()}`);
+const { readdirSync } = await import("node:fs");
+const parsedStd = {};
+for (const f of readdirSync(join(root, "models", "std")).filter((f) => f.endsWith(".posenet")).sort()) {
+  const text = readFileSync(join(root, "models", "std", f), "utf8");
+  parsedStd[`std/${f}`] = parseSource(`std/${f}`, text);
+}
+writeAtomic(join(root, "dist", "stdlib.parsed.json"), JSON.stringify(parsedStd));
+
+// (4) type declarations of the library entry (`posec/runtime`), for generated programs and users' code
 const { execFileSync } = await import("node:child_process");
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.types.json")], { stdio: "inherit" });
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
