@@ -24,6 +24,7 @@ import "@tensorflow/tfjs";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { conv2dFilterGradient, conv2dInputGradient } from "./conv-backprop.js";
 import { depthwiseFilterGradient, depthwiseInputGradient } from "./depthwise-grad.js";
+import { installBatchNormGradient } from "./batchnorm-grad.js";
 import { DILATED_CONV_FILTER_GRAD, DILATED_CONV_INPUT_GRAD, installDilatedGradients } from "./gradients.js";
 import { putKernel, type KernelArgs } from "./kernel-util.js";
 import {
@@ -118,6 +119,7 @@ function registerResizeGrads(backendName: string): void {
 export function registerPosecKernels(backendName: string): void {
   registerConvKernels(backendName, { filter: DILATED_CONV_FILTER_GRAD, input: DILATED_CONV_INPUT_GRAD });
   installDilatedGradients();
+  installBatchNormGradient();
   if (backendName === "cpu" || backendName === "wasm") {
     registerAvgPoolGrad(backendName);
     registerResizeGrads(backendName);
