@@ -1,7 +1,7 @@
 // Elaboration: layer statements -> IR nodes. Walks bodies with the current tensor, expands block calls
 // (binding their parameters), repetitions and `if`s, infers channel counts, names every node, and stops
 // a backbone at its `until` cut point. Statement kinds are handled by a table (one function each).
-import type { Body, LayerStmt, Span, Stmt } from "../grammar/ast.js";
+import type { Body, Expr, LayerStmt, Span, Stmt } from "../grammar/ast.js";
 import { bindArgs, type ParamSpec } from "./args.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import type { IrNode, IrOp, IrTensor, OpAttrs, SourceSpan, WeightInit } from "./ir/types.js";
@@ -97,6 +97,21 @@ function stmtName(scope: Scope, g: Graph, label: string | undefined, base: strin
 
 type StmtHandler<S extends Stmt> = (s: S, input: TensorRef, scope: Scope, g: Graph) => TensorRef | undefined;
 
+/** The value of an `if` or `require` condition; undefined (with a diagnostic) when it is not a boolean. */
+function condition(s: { condition?: Expr }, what: string, scope: Scope, g: Graph): boolean | undefined {
+  if (!s.condition) return undefined;
+  const r = evaluate(s.condition, scope.env);
+  if ("error" in r) {
+    g.diags.push(r.error);
+    return undefined;
+  }
+  if (r.value.t !== "bool") {
+    g.diags.push(diag("PN2020", s.condition.span, `\`${what}\` needs a condition, got ${kindName(r.value)}`));
+    return undefined;
+  }
+  return r.value.v;
+}
+
 const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> } = {
   Init: (s, input, scope, g) => {
     const scheme = s.scheme && lookup(INIT_STATEMENT, s.scheme.name);
@@ -110,17 +125,9 @@ const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> }
     return input;
   },
   Require: (s, input, scope, g) => {
-    if (!s.condition) return undefined;
-    const r = evaluate(s.condition, scope.env);
-    if ("error" in r) {
-      g.diags.push(r.error);
-      return undefined;
-    }
-    if (r.value.t !== "bool") {
-      g.diags.push(diag("PN2020", s.condition.span, `\`require\` needs a condition, got ${kindName(r.value)}`));
-      return undefined;
-    }
-    if (!r.value.v) {
+    const holds = condition(s, "require", scope, g);
+    if (holds === undefined) return undefined;
+    if (!holds) {
       const vars = [...scope.env.vars].map(([k, v]) => `${k}=${describe(v)}`);
       if (scope.env.inChannels !== undefined) vars.push(`in.channels=${scope.env.inChannels}`);
       g.diags.push(diag("PN2015", s.span, s.message?.value ?? "requirement failed", { notes: vars.length ? [`with ${vars.join(", ")}`] : [] }));
@@ -129,17 +136,9 @@ const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> }
     return input;
   },
   If: (s, input, scope, g) => {
-    if (!s.condition) return undefined;
-    const r = evaluate(s.condition, scope.env);
-    if ("error" in r) {
-      g.diags.push(r.error);
-      return undefined;
-    }
-    if (r.value.t !== "bool") {
-      g.diags.push(diag("PN2020", s.condition.span, `\`if\` needs a condition, got ${kindName(r.value)}`));
-      return undefined;
-    }
-    if (r.value.v) return elabBody(s.then, input, scope, g);
+    const holds = condition(s, "if", scope, g);
+    if (holds === undefined) return undefined;
+    if (holds) return elabBody(s.then, input, scope, g);
     if (!s.otherwise) return input;
     return s.otherwise.kind === "If" ? HANDLERS.If(s.otherwise, input, scope, g) : elabBody(s.otherwise, input, scope, g);
   },

@@ -65,7 +65,8 @@ export interface TrainResult {
   skipped: number;
 }
 
-function trainableParams(model: tf.LayersModel, ir: PoseIr): TrainableParam[] {
+/** The model's trainable variables with their canonical names, parts and learning-rate policies. */
+export function trainableParams(model: tf.LayersModel, ir: PoseIr): TrainableParam[] {
   const parts = new Map(ir.nodes.map((n) => [n.name, n.part]));
   return model.trainableWeights.map((lv) => {
     const name = canonicalWeightName(lv.originalName);

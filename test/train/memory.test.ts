@@ -7,9 +7,9 @@ import { inferShapes } from "../../compiler/shapes.js";
 import { initialWeights, modelParams } from "../../compiler/weights/index.js";
 import { selectBackend } from "../../runtime/backends/select.js";
 import { batches, openDataset, sampleConfigFromIr, type Batch } from "../../runtime/data/index.js";
-import { buildModel, canonicalWeightName } from "../../runtime/model/build.js";
-import { trainStep } from "../../runtime/train/loop.js";
-import { paramPolicy, PoseOptimizer } from "../../runtime/train/optimizer.js";
+import { buildModel } from "../../runtime/model/build.js";
+import { trainableParams, trainStep } from "../../runtime/train/loop.js";
+import { PoseOptimizer } from "../../runtime/train/optimizer.js";
 import { compileFile } from "../helpers.js";
 
 describe("a 300-step run", () => {
@@ -24,12 +24,7 @@ describe("a 300-step run", () => {
     const pool: Batch[] = [];
     for await (const b of stream) pool.push(b);
     const { model, stages } = buildModel(ir, initialWeights(modelParams(ir), 1));
-    const parts = new Map(ir.nodes.map((n) => [n.name, n.part]));
-    const params = model.trainableWeights.map((lv) => {
-      const name = canonicalWeightName(lv.originalName);
-      const info = { name, part: parts.get(name.slice(0, name.lastIndexOf("/")))! };
-      return { ...info, variable: lv.read() as tf.Variable, ...paramPolicy(info, ir.train.lrMult) };
-    });
+    const params = trainableParams(model, ir);
     const optimizer = new PoseOptimizer(ir.train.optimizer, params);
     const tensors: number[] = [];
     const bytes: number[] = [];
