@@ -23,13 +23,25 @@ describe("initial weights", () => {
     const mean = a.reduce((s, x) => s + x, 0) / a.length;
     return { mean, std: Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length) };
   };
-  it("Gaussian std 0.01 for the stages (CMU-Pose)", () => {
-    const k = w.get("stage2_paf_conv1/kernel")!;
-    expect(k.shape).toEqual([3, 3, 121, 64]); // concat[PAFs 38, heatmaps 19, features 64]
-    const s = stats(k.data);
-    expect(Math.abs(s.mean)).toBeLessThan(0.001);
-    expect(s.std).toBeGreaterThan(0.0097);
-    expect(s.std).toBeLessThan(0.0103);
+  it("Gaussian std 0.01 for the branch outputs, Kaiming fan_in for the hidden stage layers (the small spec's init)", () => {
+    const out = w.get("stage2_paf_conv4/kernel")!;
+    expect(out.shape).toEqual([1, 1, 64, 38]);
+    const so = stats(out.data);
+    expect(Math.abs(so.mean)).toBeLessThan(0.002);
+    expect(so.std).toBeGreaterThan(0.0095);
+    expect(so.std).toBeLessThan(0.0105);
+    const hidden = w.get("stage2_paf_conv1/kernel")!;
+    expect(hidden.shape).toEqual([3, 3, 121, 64]); // concat[PAFs 38, heatmaps 19, features 64]
+    const expected = Math.sqrt(2 / (121 * 9));
+    expect(stats(hidden.data).std / expected).toBeGreaterThan(0.97);
+    expect(stats(hidden.data).std / expected).toBeLessThan(1.03);
+  });
+  it("Gaussian std 0.01 everywhere in CMU-Pose's stages", () => {
+    const ir = compileFile("models/cmu_pose_vgg19.posenet").ir!;
+    const cmu = initialWeights(modelParams(ir).filter((p) => p.node === "stage2_paf_conv1"), 3);
+    const s = stats(cmu.get("stage2_paf_conv1/kernel")!.data);
+    expect(s.std).toBeGreaterThan(0.0099);
+    expect(s.std).toBeLessThan(0.0101);
   });
   it("Kaiming fan_out for the ResNet convolutions: std sqrt(2 / (filters * kh * kw))", () => {
     const k = w.get("conv1/kernel")!;
