@@ -9,6 +9,7 @@ import type { Ir } from "../../compiler/ir/types.js";
 import { loadIr } from "../../compiler/ir/load.js";
 import { modelParams } from "../../compiler/weights/index.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
+import { PosecError } from "../../runtime/errors.js";
 import { UsageError, type CommandSpec } from "../args.js";
 import { compileSpec, displayPath, printDiagnosticList } from "../common.js";
 
@@ -25,7 +26,7 @@ export const exportCommand: CommandSpec = {
   },
   async run({ flags, positionals }) {
     if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (the folder training wrote)");
-    if (!existsSync(flags.checkpoint)) throw new UsageError(`--checkpoint ${flags.checkpoint}: no such file or folder`);
+    if (!existsSync(flags.checkpoint)) throw new PosecError(`--checkpoint ${flags.checkpoint}: no such file or folder`, "PN5301", "give the folder `posec train` wrote (or one checkpoint in it), or a .pt state dict");
     // a PyTorch state dict written by the generated PyTorch program, or a tfjs checkpoint / run folder
     const torchFile = statSync(flags.checkpoint).isFile();
     if (torchFile && positionals.length === 0) throw new UsageError("give the spec: a PyTorch checkpoint does not carry the network");

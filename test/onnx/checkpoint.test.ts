@@ -193,10 +193,13 @@ describe("posec export", () => {
   it("refuses a missing checkpoint folder by name, and needs --checkpoint", () => {
     const r = posec(["export", SMALL, "--checkpoint", join(dir, "nowhere"), "--out", join(dir, "x.onnx")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`posec: error PN5301: ${join(dir, "nowhere")}/model.json: cannot read the checkpoint (ENOENT)`);
+    expect(r.stderr).toContain(`posec: error PN5301: --checkpoint ${join(dir, "nowhere")}: no such file or folder`);
     expect(existsSync(join(dir, "x.onnx"))).toBe(false);
     expect(posec(["export", SMALL]).code).toBe(2);
-    expect(posec(["export", "--checkpoint", join(dir, "nowhere")]).stderr).toContain("give the spec");
+    writeFileSync(join(dir, "state.pt"), "not read: the spec is missing");
+    const noSpec = posec(["export", "--checkpoint", join(dir, "state.pt")]);
+    expect(noSpec.code).toBe(2);
+    expect(noSpec.stderr).toContain("give the spec");
   });
 });
 

@@ -51,7 +51,7 @@ describe("posec build --target tfjs", () => {
     const model = (await emitProgram("models/small_resnet18_cmupose.posenet")).get("model.ts")!;
     for (const n of ir.nodes) expect(model, n.name).toMatch(new RegExp(`^  const ${n.name} = apply\\(`, "m"));
     expect(model.match(/^ {2}const \w+ = apply\(/gm)).toHaveLength(ir.nodes.length);
-    expect(model).toContain('// ---- Backbone (models/small_resnet18_cmupose.posenet:9:1) ----');
+    expect(model).toContain('// ---- Backbone (models/small_resnet18_cmupose.posenet:13:1) ----');
     expect(model).toContain("// ---- Stage 3, PAF branch ----");
     expect(model).toContain("// std/resnet.posenet:12:5, called from std/resnet.posenet:38:13");
     expect(model).toContain('const stage3_paf_conv2 = apply(\n    tf.layers.conv2d({ name: "stage3_paf_conv2", filters: 64, kernelSize: 3, padding: "same", ...ZEROS }),');
