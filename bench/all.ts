@@ -4,6 +4,7 @@
 //     ms per tfjs backend available here, ONNX Runtime inference ms, PyTorch's time for the same network
 //     (the generated PyTorch model, same input, same threads), each with its ratio to PyTorch; the
 //     training step against the sum of its kernel times (tfjs profiler)
+//   - training images/s of the generated PyTorch program (train.py) beside the tfjs runtime's
 //   - whole-process `posec check` time, target-generation samples/s, decoding ms per image
 // Each measurement runs in its own process, so that thread settings and warm caches do not leak.
 //   npm run bench [-- --quick]
@@ -17,6 +18,7 @@ import { emitPytorch } from "../compiler/emit/pytorch/index.js";
 import { fileHost } from "../compiler/host.js";
 import { initialWeights, modelParams } from "../compiler/weights/index.js";
 import { measureOnnxRuntime } from "./onnx.js";
+import { benchPytorch, formatPytorchBench } from "./pytorch.js";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 2 : 3;
@@ -91,6 +93,9 @@ interface ModelCase {
   batch: number;
 }
 
+/** images/s of the tfjs wasm training step per thread count, for the training-program comparison */
+const wasmImagesPerSec = new Map<string, number>();
+
 async function modelSection(c: ModelCase, torch: string | null): Promise<void> {
   const ir = compile(c.spec, fileHost("models/std")).ir!;
   const [H, W] = [ir.input.height, ir.input.width];
@@ -101,10 +106,15 @@ async function modelSection(c: ModelCase, torch: string | null): Promise<void> {
   for (const threads of [1, 2]) {
     const r = JSON.parse(runTs("bench/tfjs-model.ts", [c.spec, "--backend", "wasm", "--threads", String(threads), "--batch", String(c.batch), "--runs", String(RUNS)]));
     rows.push({ what: "tfjs wasm", threads: r.threads, forwardMs: r.forwardMs, stepMs: r.stepMs, kernelRatio: r.profile ? `${(r.profile.wallMs / r.profile.kernelMs).toFixed(2)}` : "–" });
+    wasmImagesPerSec.set(`${ir.model.name}/${r.threads}`, (1000 * c.batch) / r.stepMs);
   }
+  let cpuTraining = "";
   if (H * W <= 128 * 128) {
     const r = JSON.parse(runTs("bench/tfjs-model.ts", [c.spec, "--backend", "cpu", "--forward-only", "--runs", "1"]));
     rows.push({ what: "tfjs cpu", threads: 1, forwardMs: r.forwardMs, stepMs: null, kernelRatio: "–" });
+    // tfjs cpu's conv backprops are scalar loops: minutes per step at batch 8, so one step at batch 1
+    const t = JSON.parse(runTs("bench/tfjs-model.ts", [c.spec, "--backend", "cpu", "--batch", "1", "--runs", "1", "--no-profile"]));
+    cpuTraining = `tfjs cpu training: ${f0(t.stepMs)} ms per step at batch 1 (${(1000 / t.stepMs).toFixed(2)} images/s; one step after a warm-up step)`;
   } else say("tfjs cpu: skipped at this size (a forward pass takes minutes; its conv backprops are 100x slower still)");
   const weights = initialWeights(modelParams(ir), 1);
   const onnx = buildOnnx(ir, weights, { allStages: false, foldBn: false, weights: { kind: "initial", seed: 1 } });
@@ -135,6 +145,10 @@ async function modelSection(c: ModelCase, torch: string | null): Promise<void> {
       return [r.what, String(r.threads), f0(r.forwardMs), ratio(r.forwardMs, t?.forwardMs), f0(r.stepMs), ratio(r.stepMs, t?.stepMs), r.stepMs ? ((1000 * c.batch) / r.stepMs).toFixed(2) : "–", r.kernelRatio];
     }),
   ]);
+  if (cpuTraining) {
+    say();
+    say(cpuTraining);
+  }
   say();
 }
 
@@ -146,6 +160,24 @@ say(`medians of ${RUNS} runs after a warm-up; ratios are to PyTorch at the same 
 say();
 await modelSection({ label: "small spec", spec: "models/small_resnet18_cmupose.posenet", batch: 8 }, torch);
 await modelSection({ label: "patent spec", spec: "models/se_resnet_okhm_cmupose.posenet", batch: 1 }, torch);
+
+if (torch) {
+  say("### training programs: the generated PyTorch program (train.py) beside the tfjs runtime");
+  say();
+  say("train.py on posec's synthetic set, first step not counted (img/s includes its data loading, compute");
+  say("img/s does not); the tfjs column is the wasm training step of the tables above at the same threads");
+  say();
+  const torchRows = await benchPytorch({ steps: quick ? 2 : 3 });
+  for (const l of formatPytorchBench(torchRows).split("\n")) say(`    ${l}`);
+  say();
+  table([
+    ["model", "threads", "tfjs wasm img/s", "PyTorch train.py img/s", "PyTorch compute img/s"],
+    ...torchRows
+      .filter((r) => r.processes === 1 && !r.channelsLast)
+      .map((r) => [r.what, String(r.threads), (wasmImagesPerSec.get(`${r.what}/${r.threads}`) ?? NaN).toFixed(2), r.imagesPerSec.toFixed(2), r.computeImagesPerSec.toFixed(2)]),
+  ]);
+  say();
+}
 
 say("### posec check (whole process)");
 say();

@@ -54,11 +54,11 @@ if (!skipTrain) {
   } as Parameters<typeof trainStep>[4];
   const one = () => void trainStep(model, stages, params, optimizer, b, ir, 1e-6);
   step = await timeIt(one, { warmup: 1, runs });
-  const p = await profileStep(one);
+  const p = args.includes("--no-profile") ? null : await profileStep(one);
   // --kernels: where the step's time goes, largest first (on stderr; stdout stays one JSON object)
-  if (args.includes("--kernels")) for (const k of p.byKernel.slice(0, 30)) console.error(`${k.name.padEnd(32)} ${k.ms.toFixed(1).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`);
+  if (p && args.includes("--kernels")) for (const k of p.byKernel.slice(0, 30)) console.error(`${k.name.padEnd(32)} ${k.ms.toFixed(1).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`);
   // op-level entries (`name__op`) wrap kernels that are profiled themselves: count kernels once
-  profile = { wallMs: p.wallMs, kernelMs: p.byKernel.filter((k) => !k.name.endsWith("__op")).reduce((s, k) => s + k.ms, 0) };
+  if (p) profile = { wallMs: p.wallMs, kernelMs: p.byKernel.filter((k) => !k.name.endsWith("__op")).reduce((s, k) => s + k.ms, 0) };
 }
 console.log(JSON.stringify({ backend: report.backend, threads: report.threads, batch, forwardMs: forward.medianMs, stepMs: step?.medianMs ?? null, profile }));
 process.exit(0);
