@@ -3,16 +3,18 @@
 // `posec build --target onnx` (seeded initial weights, byte-identical from run to run).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOnnx, decodeModel } from "../../compiler/emit/onnx/index.js";
 import { modelParams, type WeightSet } from "../../compiler/weights/index.js";
 import { describeMismatch, matchWeights, readCheckpointWeights } from "../../runtime/checkpoint/read.js";
 import { isPosecError } from "../../runtime/errors.js";
 import { posec } from "../cli/run.js";
 import { REPO } from "../helpers.js";
-import { compileIr, maxAbsDiff, perturbedWeights, runOrt, runTorchRef, seededInput, tempDir, writeCheckpoint } from "./helpers.js";
+import { compileIr, maxAbsDiff, perturbedWeights, runOrt, runTorchRef, seededInput, tempDir, writeCheckpoint, removeTempDirs } from "./helpers.js";
 import { serializeIr } from "../../compiler/emit/ir.js";
 import { onnxOutputs } from "../../compiler/emit/onnx/index.js";
+
+afterAll(removeTempDirs);
 
 const SMALL = "models/small_resnet18_cmupose.posenet";
 const ir = compileIr(SMALL);

@@ -2,14 +2,16 @@
 // shapes against posec's, ONNX Runtime against the PyTorch float64 reference, batchnorm folding, the
 // graph's conventions (names, doc strings, metadata) and the errors for what cannot be exported.
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import coco18 from "../fixtures/reference/coco18.json" with { type: "json" };
 import { buildOnnx, decodeModel, onnxEmitter, onnxOutputs } from "../../compiler/emit/onnx/index.js";
 import type { Ir, IrNode } from "../../compiler/ir/types.js";
 import { inferShapes } from "../../compiler/shapes.js";
 import { initialWeights, modelParams } from "../../compiler/weights/index.js";
 import { compileFile } from "../helpers.js";
-import { compileIr, exportSpec, maxAbs, maxAbsDiff, onnxCheck, runOrt, runTorchRef, seededInput, type Exported, type Outputs } from "./helpers.js";
+import { compileIr, exportSpec, maxAbs, maxAbsDiff, onnxCheck, runOrt, runTorchRef, seededInput, type Exported, type Outputs, removeTempDirs } from "./helpers.js";
+
+afterAll(removeTempDirs);
 
 const TOLERANCE = 1e-4;
 

@@ -1,7 +1,7 @@
 // Helpers for the ONNX suites: exported models on disk, checkpoints in the trainer's tfjs format,
 // ONNX Runtime, and the two Python references run by Debian's /usr/bin/python3 (onnx 1.12, torch 1.13).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildOnnx, type OnnxOptions } from "../../compiler/emit/onnx/index.js";
@@ -18,8 +18,20 @@ export const PYTHON = "/usr/bin/python3";
 const ROOT = process.cwd();
 const HERE = join(ROOT, "test", "onnx");
 
+// Exported models, checkpoints and IRs add up to about 1 GB per suite run (VGG-19 alone is 400 MB):
+// every folder made here is removed when the process ends (this module also serves bench/onnx.ts,
+// where vitest's afterAll does not exist).
+// Test files call removeTempDirs in afterAll (vitest's workers do not always see "exit").
+const madeDirs: string[] = [];
+export function removeTempDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+process.once("exit", removeTempDirs);
+
 export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `posec-onnx-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `posec-onnx-${tag}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 export function compileIr(path: string): Ir {

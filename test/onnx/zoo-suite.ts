@@ -8,11 +8,13 @@
 //   perturbed checkpoint (PyTorch reads it from disk; checkpoint.test.ts shows that reading it back gives
 //   the same weights, bit for bit);
 // - the initializers hold exactly posec's parameters (names, and the count `posec inspect` reports).
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeModel, onnxOutputs } from "../../compiler/emit/onnx/index.js";
 import { inferShapes } from "../../compiler/shapes.js";
 import { compileFile } from "../helpers.js";
-import { exportSpec, maxAbs, maxAbsDiff, onnxCheck, runOrtMany, runTfjs, runTorchRef, seededInput, type CheckResult, type Exported, type Outputs } from "./helpers.js";
+import { exportSpec, maxAbs, maxAbsDiff, onnxCheck, runOrtMany, runTfjs, runTorchRef, seededInput, type CheckResult, type Exported, type Outputs, removeTempDirs } from "./helpers.js";
+
+afterAll(removeTempDirs);
 
 export const TOLERANCE = 1e-4;
 
