@@ -82,6 +82,7 @@ export const CATALOG = {
   PN5203: { severity: "error", title: "no dataset keypoints", explanation: "The keypoint schema does not say which dataset keypoints its joints come from, so results cannot be written in COCO format." },
   PN5301: { severity: "error", title: "unreadable checkpoint", explanation: "A checkpoint folder or file is missing, truncated or fails its checksum." },
   PN5302: { severity: "error", title: "checkpoint of another network", explanation: "The checkpoint was written for a different network than the spec; resume or export only with the spec it was trained from." },
+  PN5303: { severity: "error", title: "the output folder holds another run", explanation: "`posec train` without --resume would start a new run in a folder that already has checkpoints, and prune them. Continue that run with --resume, or give a new run its own --out folder." },
   PN5601: { severity: "error", title: "bad ground truth", explanation: "The ground-truth file is not a COCO keypoint annotation file; the message names the entry." },
   PN5602: { severity: "error", title: "repeated annotation id", explanation: "Two ground-truth annotations share an id; pycocotools needs unique ids." },
   PN5603: { severity: "error", title: "bad results file", explanation: "A results file must be a JSON array of {image_id, category_id, keypoints, score}; the message names the entry." },

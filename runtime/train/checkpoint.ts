@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Ir } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
+import { checkpointCandidates, listCheckpoints } from "./checkpoint-dir.js";
 import { PosecError } from "../errors.js";
 import { canonicalWeightName } from "../model/build.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -92,9 +93,6 @@ export function removeStaleTemporaries(runDir: string): number {
   return stale.length;
 }
 
-function listCheckpoints(root: string): string[] {
-  return existsSync(root) ? readdirSync(root).filter((f) => /^step-\d+$/.test(f)).sort() : [];
-}
 
 export interface LoadedCheckpoint {
   dir: string;
@@ -145,13 +143,9 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
 
 /** The latest checkpoint under a run folder, or null when there is none. A corrupt latest falls back to the one before. */
 export function latestCheckpoint(runDir: string, onWarning: (msg: string) => void = () => {}): LoadedCheckpoint | null {
-  const root = join(runDir, "checkpoints");
-  const all = listCheckpoints(root);
-  const named = existsSync(join(root, "latest")) ? readFileSync(join(root, "latest"), "utf8").trim() : all[all.length - 1];
-  const order = [named, ...all.filter((d) => d !== named).reverse()].filter((d): d is string => !!d && all.includes(d));
-  for (const d of order) {
+  for (const dir of checkpointCandidates(runDir)) {
     try {
-      return readCheckpoint(join(root, d));
+      return readCheckpoint(dir);
     } catch (e) {
       onWarning(`${(e as Error).message}; trying an older checkpoint`);
     }

@@ -19,6 +19,7 @@ import { writeCurve } from "../render/curve.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDuration, type Progress } from "../util/progress.js";
 import { checkCompatible, graphHash, latestCheckpoint, removeStaleTemporaries, saveCheckpoint } from "./checkpoint.js";
+import { listCheckpoints } from "./checkpoint-dir.js";
 import { learningRate, paramPolicy, PoseOptimizer, type TrainableParam } from "./optimizer.js";
 
 export interface TrainOptions {
@@ -93,9 +94,20 @@ function readHistory(path: string, upTo: number): StepRecord[] {
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { ir, progress } = o;
+  // A fresh run in a used folder would prune the old run's checkpoints and truncate its metrics.
+  if (!o.resume && listCheckpoints(join(o.out, "checkpoints")).length > 0) {
+    throw new PosecError(`${o.out} already holds a run's checkpoints`, "PN5303", "pass --resume to continue that run, or --out another folder for a new one");
+  }
   const backend = await selectBackend({ prefer: o.backend, threads: o.threads });
   progress.line(formatBackendReport(backend));
   mkdirSync(o.out, { recursive: true });
+
+  // Resume (and check the checkpoint fits the spec) before any data is read or generated.
+  const stale = removeStaleTemporaries(o.out);
+  if (stale) progress.line(`removed ${stale} half-written checkpoint folder(s) left by an interrupted run`);
+  const resumed = o.resume ? latestCheckpoint(o.out, (w) => progress.line(`warning: ${w}`)) : null;
+  if (o.resume && !resumed) progress.line(`no checkpoint in ${o.out}: starting from step 0`);
+  if (resumed) checkCompatible(resumed, ir);
 
   const data = o.data ?? ir.train.data;
   const dataset = await openDataset(data, ir.keypoints, {
@@ -113,11 +125,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const batchSize = o.batch ?? ir.train.batch;
   const seed = o.seed ?? ir.train.seed;
 
-  const stale = removeStaleTemporaries(o.out);
-  if (stale) progress.line(`removed ${stale} half-written checkpoint folder(s) left by an interrupted run`);
-  const resumed = o.resume ? latestCheckpoint(o.out, (w) => progress.line(`warning: ${w}`)) : null;
-  if (o.resume && !resumed) progress.line(`no checkpoint in ${o.out}: starting from step 0`);
-  if (resumed) checkCompatible(resumed, ir);
   const { model, stages } = (o.buildModel ?? buildModel)(ir, resumed?.weights ?? initialWeights(modelParams(ir), seed));
   const params = trainableParams(model, ir);
   const optimizer = new PoseOptimizer(o.lr ? { ...ir.train.optimizer, lr: o.lr } : ir.train.optimizer, params);
@@ -139,7 +146,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     stop = true;
     progress.line("interrupted: finishing this step and writing a checkpoint (press Ctrl-C again to quit at once)");
   };
-  process.once("SIGINT", onSignal);
+  process.on("SIGINT", onSignal);
   const started = Date.now();
   let step = startStep;
   let lastCheckpoint = resumed?.dir ?? "";

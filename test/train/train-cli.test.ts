@@ -36,6 +36,16 @@ describe("posec train (tiny spec, cpu backend)", () => {
     expect(readdirSync(join(full, "checkpoints")).filter((d) => d.startsWith("step-")).sort()).toEqual(["step-0000008", "step-0000012"]);
   });
 
+  it("refuses to start a new run in a folder that holds one, and leaves that run as it was", () => {
+    const before = readFileSync(join(full, "metrics.jsonl"), "utf8");
+    const r = posec(trainArgs(full, ["--steps", "2"]));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error PN5303: ${full} already holds a run's checkpoints`);
+    expect(r.stderr).toContain("--resume");
+    expect(readFileSync(join(full, "metrics.jsonl"), "utf8")).toBe(before);
+    expect(finalWeights(full).state.step).toBe(12);
+  });
+
   it("resumes after SIGKILL: the step counter continues and the final weights equal the uninterrupted run's", async () => {
     const out = join(tmp, "killed");
     // kill the first run as soon as its first checkpoint (step 4) exists
