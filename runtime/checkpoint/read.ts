@@ -8,7 +8,8 @@
 // [kh, kw, C, m] is `<layer>/kernel` [kh, kw, 1, C*m] (same element order), and a PReLU `<layer>/alpha`
 // [1, 1, C] (shared over H and W) is [C].
 import { Ajv, type ErrorObject } from "ajv";
-import { readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
 import type { ParamSpec, Tensor, WeightSet } from "../../compiler/weights/index.js";
 import { PosecError } from "../errors.js";
@@ -71,7 +72,38 @@ function fail(message: string, hint?: string): never {
 
 const HINT = "a checkpoint is the folder `posec train` writes: model.json (tfjs LayersModel JSON with a weightsManifest) and weights.bin";
 
-/** The weights of the checkpoint in `dir`, by name, in manifest order. */
+/**
+ * The SHA-256 of each file that `posec train` recorded in the checkpoint's state.json (empty for a
+ * checkpoint written by another tool, which is then read unverified).
+ */
+export function recordedChecksums(dir: string): Map<string, string> {
+  const statePath = join(dir, "state.json");
+  if (!existsSync(statePath)) return new Map();
+  try {
+    const state = JSON.parse(readFileSync(statePath, "utf8")) as { checksums?: Record<string, string> };
+    return new Map(Object.entries(state.checksums ?? {}));
+  } catch (e) {
+    fail(`${statePath}: not valid JSON (${(e as Error).message})`, "the checkpoint was damaged; use an older one");
+  }
+}
+
+/** Reads a checkpoint file, checking it against its recorded checksum (if any). */
+export function readVerified(dir: string, file: string, checksums: Map<string, string>, what = "the checkpoint file"): Buffer {
+  const path = join(dir, file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    fail(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, HINT);
+  }
+  const sum = checksums.get(file);
+  if (sum !== undefined && createHash("sha256").update(bytes).digest("hex") !== sum) {
+    fail(`checkpoint file ${path} is corrupt (checksum mismatch)`, "the checkpoint was damaged after it was written; use an older one");
+  }
+  return bytes;
+}
+
+/** The weights of the checkpoint in `dir`, by name, in manifest order, verified against state.json's checksums. */
 export function readCheckpointWeights(dir: string): WeightSet {
   const jsonPath = join(dir, "model.json");
   let text: string;
@@ -91,6 +123,7 @@ export function readCheckpointWeights(dir: string): WeightSet {
   validate ??= new Ajv({ allErrors: false, verbose: true, strict: false }).compile(manifestSchema);
   if (!validate(doc)) fail(`${jsonPath}: ${describeError(validate.errors![0])}`, HINT);
   const manifest = doc as Manifest;
+  const checksums = recordedChecksums(dir);
 
   const weights: WeightSet = new Map();
   for (const [g, group] of manifest.weightsManifest.entries()) {
@@ -98,11 +131,7 @@ export function readCheckpointWeights(dir: string): WeightSet {
     for (const p of group.paths) {
       // Weight files sit beside model.json: no absolute paths, no way out of the folder.
       if (isAbsolute(p) || normalize(p).startsWith("..")) fail(`${jsonPath}: weightsManifest[${g}].paths names \`${p}\`, outside the checkpoint folder`);
-      try {
-        blobs.push(readFileSync(join(dir, p)));
-      } catch (e) {
-        fail(`${join(dir, p)}: cannot read the weights file listed in ${jsonPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, HINT);
-      }
+      blobs.push(readVerified(dir, p, checksums, `the weights file listed in ${jsonPath}`));
     }
     const bytes = blobs.length === 1 ? blobs[0] : Buffer.concat(blobs);
     const files = group.paths.map((p) => join(dir, p)).join(" + ");

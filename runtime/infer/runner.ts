@@ -76,9 +76,13 @@ export async function loadTfjsNetwork(path: string, o: { backend?: string; threa
   await selectBackend({ prefer: (o.backend as "auto") ?? "auto", threads: o.threads });
   const tf = await import("@tensorflow/tfjs");
   const { buildModel } = await import("../model/build.js");
-  const { readCheckpoint } = await import("../train/checkpoint.js");
-  const { model } = buildModel(ir, readCheckpoint(dir).weights, [null, null]);
-  const last = model.outputs.length;
+  // the weights alone (inference needs neither the optimizer state nor state.json), checked by name and shape
+  const { assertWeightsMatch, readCheckpointWeights } = await import("../checkpoint/read.js");
+  const { modelParams } = await import("../../compiler/weights/index.js");
+  const weights = readCheckpointWeights(dir);
+  assertWeightsMatch(modelParams(ir), weights, dir, ir.model.name);
+  const { model, stages } = buildModel(ir, weights, [null, null]);
+  const final = stages[stages.length - 1];
   return {
     source: dir,
     keypoints: ir.keypoints,
@@ -87,8 +91,8 @@ export async function loadTfjsNetwork(path: string, o: { backend?: string; threa
     async run(image, height, width) {
       const x = tf.tensor4d(image, [1, height, width, 3]);
       const outs = model.predict(x) as import("@tensorflow/tfjs").Tensor[];
-      const pafs = outs[last - 2];
-      const heatmaps = outs[last - 1];
+      const pafs = outs[final.pafs];
+      const heatmaps = outs[final.heatmaps];
       const result = { heatmaps: (await heatmaps.data()) as Float32Array, pafs: (await pafs.data()) as Float32Array, height: heatmaps.shape[1]!, width: heatmaps.shape[2]! };
       tf.dispose([x, ...outs]);
       return result;

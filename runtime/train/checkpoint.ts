@@ -11,7 +11,7 @@ import type { Ir } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
 import { checkpointCandidates, listCheckpoints } from "./checkpoint-dir.js";
 import { PosecError } from "../errors.js";
-import { canonicalWeightName } from "../model/build.js";
+import { readCheckpointWeights, readVerified, recordedChecksums } from "../checkpoint/read.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { OptimizerState } from "./optimizer.js";
 
@@ -73,8 +73,9 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   writeFileAtomic(join(tmp, "optimizer.json"), JSON.stringify(optimizerJson));
   writeFileAtomic(join(tmp, "optimizer.bin"), optimizerBytes);
   // the IR makes a checkpoint self-describing: `posec infer` and `posec export` need no spec
-  writeFileAtomic(join(tmp, "model.ir.json"), JSON.stringify(ir, null, 2) + "\n");
-  const full: TrainState = { ...state, checksums: { "weights.bin": sha(weightData), "optimizer.bin": sha(optimizerBytes), "model.ir.json": sha(readFileSync(join(tmp, "model.ir.json"))) } };
+  const irText = JSON.stringify(ir, null, 2) + "\n";
+  writeFileAtomic(join(tmp, "model.ir.json"), irText);
+  const full: TrainState = { ...state, checksums: { "weights.bin": sha(weightData), "optimizer.bin": sha(optimizerBytes), "model.ir.json": sha(Buffer.from(irText, "utf8")) } };
   writeFileAtomic(join(tmp, "state.json"), JSON.stringify(full, null, 2) + "\n");
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });
@@ -101,38 +102,25 @@ export interface LoadedCheckpoint {
   optimizer: OptimizerState;
 }
 
-function readFloats(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** Reads one checkpoint folder, verifying its checksums; PosecError naming the file if anything is off. */
+/** Reads one checkpoint folder for a resume, verifying its checksums; PosecError naming the file if anything is off. */
 export function readCheckpoint(dir: string): LoadedCheckpoint {
   const file = (f: string) => join(dir, f);
   let state: TrainState;
-  let modelJson: { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
   let optimizerJson: { updates: number; slots: { name: string; shape: number[] }[] };
   try {
     state = JSON.parse(readFileSync(file("state.json"), "utf8"));
-    modelJson = JSON.parse(readFileSync(file("model.json"), "utf8"));
     optimizerJson = JSON.parse(readFileSync(file("optimizer.json"), "utf8"));
   } catch (e) {
     throw new PosecError(`checkpoint ${dir} is unreadable: ${(e as Error).message}`, "PN5301", "resume from another checkpoint, or start again without --resume");
   }
-  for (const [f, sum] of Object.entries(state.checksums ?? {})) {
-    if (!existsSync(file(f)) || sha(readFileSync(file(f))) !== sum) throw new PosecError(`checkpoint file ${file(f)} is corrupt (checksum mismatch)`, "PN5301");
-  }
-  const weights: WeightSet = new Map();
-  const wdata = readFloats(file("weights.bin"));
-  let off = 0;
-  for (const w of modelJson.weightsManifest.flatMap((m) => m.weights)) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    weights.set(canonicalWeightName(w.name), { shape: w.shape, data: wdata.slice(off, off + n) });
-    off += n;
-  }
+  // the weights in posec's names and layouts, checked against their checksum (runtime/checkpoint/read.ts)
+  const weights = readCheckpointWeights(dir);
+  const checksums = recordedChecksums(dir);
+  readVerified(dir, "model.ir.json", checksums);
+  const optimizerBytes = readVerified(dir, "optimizer.bin", checksums);
+  const odata = new Float32Array(optimizerBytes.buffer.slice(optimizerBytes.byteOffset, optimizerBytes.byteOffset + optimizerBytes.byteLength));
   const slots = new Map<string, { shape: number[]; data: Float32Array }>();
-  const odata = readFloats(file("optimizer.bin"));
-  off = 0;
+  let off = 0;
   for (const s of optimizerJson.slots) {
     const n = s.shape.reduce((a, b) => a * b, 1);
     slots.set(s.name, { shape: s.shape, data: odata.slice(off, off + n) });

@@ -1,5 +1,7 @@
 // Memory stays flat over a long run: after warm-up, 300 training steps on the wasm backend leave the
 // tensor count unchanged and the resident set size without growth (issue 3's long-run check).
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { isPoseIr } from "../../compiler/ir/types.js";
@@ -11,6 +13,11 @@ import { buildModel } from "../../runtime/model/build.js";
 import { trainableParams, trainStep } from "../../runtime/train/loop.js";
 import { PoseOptimizer } from "../../runtime/train/optimizer.js";
 import { compileFile } from "../helpers.js";
+
+// A full garbage collection before each sample: without it V8's heap ramps up between major
+// collections (tens of MB on this spec), and when those come depends on the machine's load.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 
 describe("a 300-step run", () => {
   it("keeps tf.memory() constant and RSS flat after warm-up (wasm)", async () => {
@@ -30,6 +37,7 @@ describe("a 300-step run", () => {
     const bytes: number[] = [];
     const rss: number[] = [];
     const heap: number[] = [];
+    const jsHeap: number[] = [];
     const wasmHeapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
     for (let step = 0; step < 300; step++) {
       const loss = trainStep(model, stages, params, optimizer, pool[step % pool.length], ir, 1e-3);
@@ -37,7 +45,10 @@ describe("a 300-step run", () => {
       tensors.push(tf.memory().numTensors);
       bytes.push(tf.memory().numBytes);
       if (step % 20 === 19) {
-        rss.push(process.memoryUsage().rss);
+        collectGarbage();
+        const usage = process.memoryUsage();
+        rss.push(usage.rss);
+        jsHeap.push(usage.heapUsed);
         heap.push(wasmHeapBytes());
       }
     }
@@ -46,12 +57,12 @@ describe("a 300-step run", () => {
     expect(new Set(bytes.slice(2)).size).toBe(1);
     // the wasm heap (where the tensors live) only ever grows: after a 100-step warm-up it must not
     expect(new Set(heap.slice(4)).size).toBe(1);
-    // RSS: after the warm-up, the last 200 steps must not grow it by more than 10% (a leak of one batch
-    // per step would add well over that). V8 collects garbage when it likes, so single samples jump
-    // about: compare the smallest of the last three samples (a leak raises all of them) with the
-    // largest of the three after warm-up.
-    const warm = Math.max(...rss.slice(4, 7));
-    expect(Math.min(...rss.slice(-3)) / warm).toBeLessThan(1.1);
+    // JS heap and RSS, after a full collection: the last 200 steps must not grow them by more than 10%
+    // (a leak of one batch per step would add well over that); the smallest of the last three samples
+    // (a leak raises all of them) against the largest of the three after warm-up.
+    const grew = (xs: number[]) => Math.min(...xs.slice(-3)) / Math.max(...xs.slice(4, 7));
+    expect(grew(jsHeap)).toBeLessThan(1.1);
+    expect(grew(rss)).toBeLessThan(1.1);
     model.dispose();
     optimizer.dispose();
   }, 300_000);

@@ -1,7 +1,7 @@
 // `posec train` end to end on a tiny spec with tfjs's plain cpu backend (deterministic): logs,
 // checkpoints, resume after SIGKILL equal to an uninterrupted run, NaN handling, wrong checkpoints.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,6 +44,32 @@ describe("posec train (tiny spec, cpu backend)", () => {
     expect(r.stderr).toContain("--resume");
     expect(readFileSync(join(full, "metrics.jsonl"), "utf8")).toBe(before);
     expect(finalWeights(full).state.step).toBe(12);
+  });
+
+  it("infers from a checkpoint's weights alone (no optimizer state), and refuses a corrupted weights file", () => {
+    const latest = join(full, "checkpoints", readFileSync(join(full, "checkpoints", "latest"), "utf8").trim());
+    const weightsOnly = join(tmp, "weights-only");
+    mkdirSync(weightsOnly);
+    for (const f of ["model.json", "weights.bin", "model.ir.json"]) copyFileSync(join(latest, f), join(weightsOnly, f));
+    expect(posec(["synth", "--out", join(tmp, "people"), "--images", "1", "--size", "32", "--seed", "9"]).code).toBe(0);
+    const image = join(tmp, "people", "images", readdirSync(join(tmp, "people", "images"))[0]);
+    const results = (model: string, out: string) => {
+      const r = posec(["infer", "--model", model, image, "--out", out, "--backend", "cpu", "--no-pictures"]);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(join(out, "results.json"), "utf8");
+    };
+    expect(results(weightsOnly, join(tmp, "infer-a"))).toBe(results(full, join(tmp, "infer-b")));
+
+    // state.json records each file's SHA-256: one flipped byte in weights.bin is caught by export too
+    const corrupt = join(tmp, "corrupt");
+    cpSync(latest, corrupt, { recursive: true });
+    const bytes = readFileSync(join(corrupt, "weights.bin"));
+    bytes[100] ^= 0xff;
+    writeFileSync(join(corrupt, "weights.bin"), bytes);
+    const r = posec(["export", "--checkpoint", corrupt, "--out", join(tmp, "corrupt.onnx")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error PN5301: checkpoint file ${join(corrupt, "weights.bin")} is corrupt (checksum mismatch)`);
+    expect(existsSync(join(tmp, "corrupt.onnx"))).toBe(false);
   });
 
   it("resumes after SIGKILL: the step counter continues and the final weights equal the uninterrupted run's", async () => {
