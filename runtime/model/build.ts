@@ -3,8 +3,9 @@
 // tfjs's) so that the same numbers can be given to ONNX Runtime or PyTorch. Errors raised by tfjs
 // while wiring a node are reported at the node's spec line.
 import * as tf from "@tensorflow/tfjs";
-import type { Ir, IrNode, Padding, Pair } from "../../compiler/ir/types.js";
+import type { Ir, IrNode } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
+import { tfjsConvLayer } from "../../compiler/emit/tfjs/conv-layer.js";
 import { PosecError } from "../errors.js";
 import { PosecPool2D, PosecResizeBilinear } from "./layers.js";
 
@@ -18,13 +19,6 @@ export interface BuiltModel {
 
 const where = (n: IrNode) => `${n.span.file}:${n.span.line}:${n.span.col}`;
 
-/** tfjs's own `same` equals the IR's pads only for stride 1 with symmetric padding. */
-function convPadding(kernel: Pair, stride: Pair, dilation: Pair, pad: Padding): "same" | "valid" | null {
-  if (pad.every((p) => p === 0)) return "valid";
-  const same = stride[0] === 1 && stride[1] === 1 && pad[0] === pad[2] && pad[1] === pad[3] && pad[0] * 2 === dilation[0] * (kernel[0] - 1) && pad[1] * 2 === dilation[1] * (kernel[1] - 1);
-  return same ? "same" : null;
-}
-
 type Sym = tf.SymbolicTensor;
 
 function apply(layer: tf.layers.Layer, input: Sym | Sym[]): Sym {
@@ -37,21 +31,12 @@ function lower(n: IrNode, ins: Sym[]): Sym {
   switch (n.op) {
     case "conv": {
       const a = n.attrs;
-      const channels = ins[0].shape[3]!;
-      const depthwise = a.groups > 1 && a.groups === channels && a.filters === channels;
-      // tf.layers.depthwiseConv2d ignores dilationRate (tfjs 4.22), so a dilated depthwise conv would be wrong
-      if (depthwise && (a.dilation[0] > 1 || a.dilation[1] > 1)) {
-        throw new PosecError(`${where(n)}: \`${name}\`: dilated depthwise convolution is not supported by the tfjs runtime (tfjs's depthwise layer ignores dilation)`, "PN5101", "use dilation=1 here; the ONNX and PyTorch targets support it");
-      }
-      if (a.groups > 1 && !depthwise) {
-        throw new PosecError(`${where(n)}: \`${name}\`: grouped convolution with groups=${a.groups} (not depthwise) is not supported by the tfjs runtime`, "PN5101", "use groups=1, or groups equal to the channel count (depthwise); the ONNX and PyTorch targets support any groups");
-      }
+      const rule = tfjsConvLayer(a, ins[0].shape[3]!);
+      if (rule.kind === "unsupported") throw new PosecError(`${where(n)}: \`${name}\`: ${rule.reason}`, "PN5101", rule.help);
+      const depthwise = rule.kind === "depthwiseConv2d";
       let x = ins[0];
-      let padding = convPadding(a.kernel, a.stride, a.dilation, a.pad);
-      if (!padding) {
-        x = apply(tf.layers.zeroPadding2d({ padding: [[a.pad[0], a.pad[2]], [a.pad[1], a.pad[3]]], name: `${name}_pad` }), x);
-        padding = "valid";
-      }
+      if (rule.padding === "explicit") x = apply(tf.layers.zeroPadding2d({ padding: [[a.pad[0], a.pad[2]], [a.pad[1], a.pad[3]]], name: `${name}_pad` }), x);
+      const padding = rule.padding === "same" ? "same" : "valid";
       const common = { kernelSize: a.kernel, strides: a.stride, dilationRate: a.dilation, padding, useBias: a.bias, name, kernelInitializer: "zeros", biasInitializer: "zeros" } as const;
       return apply(depthwise ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1, depthwiseInitializer: "zeros" }) : tf.layers.conv2d({ ...common, filters: a.filters }), x);
     }

@@ -79,8 +79,29 @@ describe("posec build --target tfjs", () => {
     expect(diagnostics.map((d) => [d.code, d.severity, d.span.file, d.span.line, d.span.col])).toEqual([
       ["PN4101", "error", file, 9, 3],
       ["PN4101", "error", file, 10, 3],
+      ["PN4101", "error", file, 11, 3],
     ]);
     expect(diagnostics[0].message).toBe("`split`: grouped convolution (groups=2, not depthwise) has no tfjs layer");
     expect(diagnostics[1].message).toBe("`dilated`: dilated depthwise convolution has no tfjs layer (tfjs's depthwise layer ignores dilation)");
+    expect(diagnostics[2].message).toBe("`strided`: a convolution with both stride 2x2 and dilation 2x2 has no tfjs layer (tfjs needs one of them to be 1)");
+  });
+
+  it("the runtime's model builder refuses the same convolutions at their spec lines (no crash inside tfjs)", async () => {
+    const { buildModel } = await import("../../runtime/model/build.js");
+    const { initialWeights, modelParams } = await import("../../compiler/weights/index.js");
+    for (const [file, at, reason] of [
+      ["test/tfjs-codegen/fixtures/grouped.posenet", "9:3: `split`", "grouped convolution (groups=2, not depthwise) has no tfjs layer"],
+      ["test/tfjs-codegen/fixtures/strided_dilated.posenet", "8:3: `strided`", "a convolution with both stride 2x2 and dilation 2x2 has no tfjs layer"],
+    ] as const) {
+      const ir = compileIr(file);
+      let error: unknown;
+      try {
+        buildModel(ir, initialWeights(modelParams(ir), 1));
+      } catch (e) {
+        error = e;
+      }
+      expect(error, file).toMatchObject({ code: "PN5101" });
+      expect((error as Error).message).toContain(`${file}:${at}: ${reason}`);
+    }
   });
 });

@@ -4,16 +4,12 @@
 // `<dense>_reshape`), the same weights, the same outputs. Grouping comments mark the parts (backbone,
 // adapter, stage branches) and a comment before each spec line's layers says where they came from.
 import { diag, type Diagnostic } from "../../diagnostics.js";
-import type { Ir, IrNode, Padding, Pair } from "../../ir/types.js";
+import type { Ir, IrNode, Padding } from "../../ir/types.js";
+import { tfjsConvLayer } from "./conv-layer.js";
 import { arr, identifiers, num, obj, pairOrOne, partTitle, str, where } from "./code.js";
 
 /** Names model.ts defines or imports at module level. */
 const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "BuiltModel", "WeightSet", "weights", "size", "model"];
-
-/** tfjs's `same` padding equals the IR's pads only for stride 1 and symmetric pads (as in the runtime). */
-function samePadding(kernel: Pair, stride: Pair, dilation: Pair, pad: Padding): boolean {
-  return stride[0] === 1 && stride[1] === 1 && pad[0] === pad[2] && pad[1] === pad[3] && pad[0] * 2 === dilation[0] * (kernel[0] - 1) && pad[1] * 2 === dilation[1] * (kernel[1] - 1);
-}
 
 /** zeroPadding2d's `padding`: one number, [vertical, horizontal], or [[top, bottom], [left, right]]. */
 function zeroPadding(p: Padding): string {
@@ -39,20 +35,17 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
   switch (n.op) {
     case "conv": {
       const a = n.attrs;
-      const depthwise = a.groups > 1 && a.groups === inChannels && a.filters === inChannels;
-      if (a.groups > 1 && !depthwise) return `grouped convolution (groups=${a.groups}, not depthwise) has no tfjs layer`;
-      // tf.layers.depthwiseConv2d ignores dilationRate (tfjs 4.22): the layer would compute something else
-      if (depthwise && a.dilation.some((d) => d > 1)) return "dilated depthwise convolution has no tfjs layer (tfjs's depthwise layer ignores dilation)";
+      const rule = tfjsConvLayer(a, inChannels);
+      if (rule.kind === "unsupported") return rule.reason;
+      const depthwise = rule.kind === "depthwiseConv2d";
       const args: [string, string][] = [name];
       if (!depthwise) args.push(["filters", num(a.filters)]);
       args.push(["kernelSize", pairOrOne(a.kernel)]);
       if (a.stride.some((s) => s !== 1)) args.push(["strides", pairOrOne(a.stride)]);
       if (a.dilation.some((d) => d !== 1)) args.push(["dilationRate", pairOrOne(a.dilation)]);
-      const unpadded = a.pad.every((p) => p === 0);
-      const same = !unpadded && samePadding(a.kernel, a.stride, a.dilation, a.pad);
-      if (same) args.push(["padding", str("same")]);
+      if (rule.padding === "same") args.push(["padding", str("same")]);
       if (!a.bias) args.push(["useBias", "false"]);
-      const input = unpadded || same ? x : call(layer("zeroPadding2d", [["name", str(`${n.name}_pad`)], ["padding", zeroPadding(a.pad)]]), x);
+      const input = rule.padding !== "explicit" ? x : call(layer("zeroPadding2d", [["name", str(`${n.name}_pad`)], ["padding", zeroPadding(a.pad)]]), x);
       if (depthwise) {
         args.push(["depthMultiplier", "1"], ["depthwiseInitializer", str("zeros")], ["biasInitializer", str("zeros")]);
         return { code: call(layer("depthwiseConv2d", args), input), uses: [] };
