@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { PosecError } from "../../runtime/errors.js";
 import { UsageError, type CommandSpec } from "../args.js";
@@ -31,15 +31,31 @@ export const infer: CommandSpec = {
     const { decodeImage } = await import("../../runtime/data/image.js");
     const { Canvas, writePng } = await import("../../runtime/render/canvas.js");
     const { writeFileAtomic } = await import("../../runtime/util/atomic.js");
+    // every image must exist, and each picture needs its own name, before the network is loaded
+    const missing = positionals.find((file) => !existsSync(file) || !statSync(file).isFile());
+    if (missing !== undefined) throw new PosecError(`${missing}: no such image file`, "PN5002");
+    const pictureName = (file: string) => `${basename(file).replace(/\.[^.]+$/, "")}.png`;
+    if (!flags["no-pictures"]) {
+      const seen = new Map<string, string>();
+      for (const file of positionals) {
+        const other = seen.get(pictureName(file));
+        if (other !== undefined) throw new UsageError(`${other} and ${file} would both be drawn to ${join(String(flags.out), pictureName(file))}: give one of them another name, or pass --no-pictures`);
+        seen.set(pictureName(file), file);
+      }
+    }
+    const ids = new Map<number, string>();
+    for (const [i, file] of positionals.entries()) {
+      const other = ids.get(imageIdFor(file, i));
+      if (other !== undefined) throw new UsageError(`${other} and ${file} would both be image_id ${imageIdFor(file, i)} in results.json (a numeric file name is its id, other names are numbered by position): rename one`);
+      ids.set(imageIdFor(file, i), file);
+    }
     const net = await loadNetwork(flags.model, { backend: flags.backend as string, threads: flags.threads as number | undefined });
     const out = String(flags.out);
     mkdirSync(out, { recursive: true });
     const results = [];
     try {
       for (const [i, file] of positionals.entries()) {
-        const image = await decodeImage(file).catch((e: Error) => {
-          throw new PosecError(`cannot read image ${file}: ${e.message}`, "PN5002");
-        });
+        const image = await decodeImage(file);
         const t0 = performance.now();
         const decoded = await inferImage(net, image, { scaleSearch, decode: {} });
         const id = imageIdFor(file, i);
@@ -49,7 +65,7 @@ export const infer: CommandSpec = {
           const canvas = new Canvas(image.width, image.height);
           canvas.data.set(image.data);
           drawPeople(canvas, decoded.people, net.keypoints);
-          await writePng(canvas, join(out, `${basename(file).replace(/\.[^.]+$/, "")}.png`));
+          await writePng(canvas, join(out, pictureName(file)));
         }
       }
     } finally {

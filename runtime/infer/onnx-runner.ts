@@ -37,6 +37,7 @@ export function onnxMetadata(bytes: Uint8Array): Map<string, string> {
     else if (wire === 5) pos += 4;
     else if (wire === 2) {
       const [len, p2] = varint(bytes, pos);
+      if (p2 + len > bytes.length) throw new Error(`truncated (field ${field} needs ${p2 + len} bytes, the file has ${bytes.length})`);
       if (field === 14) {
         let q = p2;
         let key = "";
@@ -57,14 +58,24 @@ export function onnxMetadata(bytes: Uint8Array): Map<string, string> {
   return out;
 }
 
+function parseMetadata(text: string, key: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new PosecError(`${file}: the ${key} metadata is not valid JSON (${(e as Error).message})`, "PN5301", "export the model again with `posec build --target onnx` or `posec export`");
+  }
+}
+
 function keypointsFromMetadata(meta: Map<string, string>, file: string): KeypointsIR {
   const kp = meta.get("posec.keypoints");
   const limbs = meta.get("posec.limbs");
   if (!kp || !limbs) throw new PosecError(`${file} has no posec.keypoints / posec.limbs metadata`, "PN5301", "export ONNX with `posec build --target onnx` or `posec export`");
-  const k = JSON.parse(kp) as { schema: string; joints: string[]; background: boolean; heatmap_channels: number; flip_pairs: [number, number][]; dataset: { name: string; keypoints: string[] } | null; joint_sources: number[][] };
-  const l = JSON.parse(limbs) as { name: string; from: number; to: number }[];
+  const k = parseMetadata(kp, "posec.keypoints", file) as { schema: string; joints: string[]; background: boolean; heatmap_channels: number; flip_pairs: [number, number][]; dataset: { name: string; keypoints: string[]; sigmas?: number[] } | null; joint_sources: number[][] };
+  const l = parseMetadata(limbs, "posec.limbs", file) as { name: string; from: number; to: number }[];
+  if (!Array.isArray(k?.joints) || !Array.isArray(k.joint_sources) || !Array.isArray(l)) throw new PosecError(`${file}: the posec.keypoints / posec.limbs metadata is malformed`, "PN5301", "export the model again with `posec build --target onnx` or `posec export`");
   const span = { file, line: 1, col: 1, endLine: 1, endCol: 1 };
-  const sigmas = k.dataset?.name === "coco" && k.dataset.keypoints.length === 17 ? COCO17_SIGMAS : new Array<number>(k.dataset?.keypoints.length ?? 0).fill(0.05);
+  // files from before posec wrote the OKS sigmas: COCO's for COCO's 17 keypoints, else a uniform 0.05
+  const sigmas = k.dataset?.sigmas ?? (k.dataset?.name === "coco" && k.dataset.keypoints.length === 17 ? COCO17_SIGMAS : new Array<number>(k.dataset?.keypoints.length ?? 0).fill(0.05));
   return {
     name: k.schema,
     joints: k.joints.map((name, i) => ({ name, from: k.joint_sources[i] })),
@@ -94,12 +105,17 @@ export async function loadOnnxNetwork(path: string, o: { threads?: number } = {}
     throw new PosecError(`${path} is not a readable ONNX file: ${(e as Error).message}`, "PN5301");
   }
   const keypoints = keypointsFromMetadata(meta, path);
-  const norm = JSON.parse(meta.get("posec.normalization") ?? "null") as { scale: number; shift: number; channel_order: "bgr" | "rgb" } | null;
-  const input = JSON.parse(meta.get("posec.input") ?? "null") as { trained_size: [number, number] } | null;
-  const outputs = JSON.parse(meta.get("posec.outputs") ?? "{}") as Record<string, { stride: number[] }>;
+  const norm = parseMetadata(meta.get("posec.normalization") ?? "null", "posec.normalization", path) as { scale: number; shift: number; channel_order: "bgr" | "rgb" } | null;
+  const input = parseMetadata(meta.get("posec.input") ?? "null", "posec.input", path) as { trained_size: [number, number] } | null;
+  const outputs = (parseMetadata(meta.get("posec.outputs") ?? "{}", "posec.outputs", path) ?? {}) as Record<string, { stride: number[] }>;
   if (!norm || !input || !outputs.heatmaps || !outputs.pafs) throw new PosecError(`${path} lacks posec's input/normalisation/output metadata`, "PN5301");
   const ort = await import("onnxruntime-node");
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? 0, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  let session: import("onnxruntime-node").InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? 0, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  } catch (e) {
+    throw new PosecError(`${path}: ONNX Runtime cannot load the model: ${(e as Error).message.split("\n")[0]}`, "PN5301", "export the model again with `posec build --target onnx` or `posec export`");
+  }
   return {
     source: path,
     keypoints,

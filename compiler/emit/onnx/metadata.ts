@@ -63,7 +63,7 @@ export function metadataProps(m: MetadataInput): [string, string][] {
           heatmap_channels: k.heatmapChannels,
           heatmap_order: k.background ? "joints in order, then the background channel" : "joints in order",
           flip_pairs: k.flipPairs,
-          dataset: k.dataset ? { name: k.dataset.name, keypoints: k.dataset.keypoints } : null,
+          dataset: k.dataset ? { name: k.dataset.name, keypoints: k.dataset.keypoints, sigmas: k.dataset.sigmas } : null,
           joint_sources: k.joints.map((j) => j.from),
         }),
       ],
