@@ -89,9 +89,16 @@ function zipEntries(buf: Buffer, path: string): Map<string, ZipEntry> {
 }
 
 function entryData(buf: Buffer, e: ZipEntry, path: string): Buffer {
+  if (e.offset + e.compressedSize > buf.length) throw new PosecError(`${path}: entry ${e.name} runs past the end of the file (truncated)`, UNREADABLE);
   const raw = buf.subarray(e.offset, e.offset + e.compressedSize);
   if (e.method === 0) return raw;
-  if (e.method === 8) return inflateRawSync(raw);
+  if (e.method === 8) {
+    try {
+      return inflateRawSync(raw);
+    } catch (err) {
+      throw new PosecError(`${path}: entry ${e.name} does not decompress (${(err as Error).message})`, UNREADABLE);
+    }
+  }
   throw new PosecError(`${path}: entry ${e.name} uses zip compression method ${e.method}`, UNREADABLE);
 }
 
@@ -344,9 +351,16 @@ export function readTorchStateDict(path: string): Map<string, TorchTensor> {
       const e = entries.get(`${prefix}data/${s.key}`);
       if (!e) throw new PosecError(`${path}: tensor ${String(k)} refers to a missing storage data/${s.key}`, UNREADABLE);
       const bytes = entryData(buf, e, path);
-      const numel = Math.floor(bytes.length / BYTES[s.dtype]);
+      // the pickle records each storage's element count: a shorter data file is truncated
+      const numel = Number.isSafeInteger(s.numel) ? s.numel : Math.floor(bytes.length / BYTES[s.dtype]);
+      if (bytes.length < numel * BYTES[s.dtype]) throw new PosecError(`${path}: storage data/${s.key} holds ${bytes.length} bytes, but its ${numel} ${s.dtype} values need ${numel * BYTES[s.dtype]} (truncated)`, UNREADABLE);
       values = storageValues(bytes, s.dtype, numel);
       storages.set(s.key, values);
+    }
+    // the furthest element a view reads must lie inside its storage
+    const last = v.offset + v.size.reduce((sum, n, d) => sum + (n - 1) * v.stride[d], 0);
+    if (v.size.some((n) => n === 0) ? v.offset > values.length : last >= values.length) {
+      throw new PosecError(`${path}: tensor ${String(k)} reads element ${last} of storage data/${s.key}, which has ${values.length}`, UNREADABLE);
     }
     out.set(String(k), materialise(v, values));
   }

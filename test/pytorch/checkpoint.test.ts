@@ -47,6 +47,21 @@ torch.save({
     "scalar": torch.tensor(4.0), "note": "not a tensor",
 }, "${tmp.dir}/misc.pt")
 torch.save(sd, "${tmp.dir}/legacy.pt", _use_new_zipfile_serialization=False)
+# damaged archives: a storage cut to half its length, and a deflated data.pkl with garbage in its stream
+import zipfile
+src = zipfile.ZipFile("${tmp.dir}/plain.pt")
+with zipfile.ZipFile("${tmp.dir}/short.pt", "w") as short, zipfile.ZipFile("${tmp.dir}/deflated.pt", "w") as deflated:
+    for info in src.infolist():
+        data = src.read(info.filename)
+        short.writestr(info, data[: len(data) // 2] if info.filename.endswith("/data/0") else data)
+        deflated.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED if info.filename.endswith("data.pkl") else zipfile.ZIP_STORED)
+z = zipfile.ZipFile("${tmp.dir}/deflated.pt")
+pkl = next(i for i in z.infolist() if i.filename.endswith("data.pkl"))
+z.close()
+raw = bytearray(open("${tmp.dir}/deflated.pt", "rb").read())
+start = pkl.header_offset + 30 + len(pkl.filename.encode()) + len(pkl.extra)
+raw[start : start + 16] = bytes([255]) * 16
+open("${tmp.dir}/deflated.pt", "wb").write(bytes(raw))
 `,
     pkg,
   );
@@ -86,6 +101,18 @@ describe("readTorchStateDict", () => {
     expect(() => readTorchStateDict(join(tmp.dir, "junk.pt"))).toThrow(/junk\.pt: not a PyTorch checkpoint/);
     expect(() => readTorchStateDict(join(tmp.dir, "legacy.pt"))).toThrow(/legacy\.pt: .*legacy pickle/);
     expect(() => readTorchStateDict(join(tmp.dir, "missing.pt"))).toThrow(PosecError);
+  });
+
+  it("rejects a truncated storage and a corrupt compressed entry with PN5301, not a crash", () => {
+    expect(() => readTorchStateDict(join(tmp.dir, "short.pt"))).toThrow(/short\.pt: storage data\/0 holds \d+ bytes, but its \d+ float32 values need \d+ \(truncated\)/);
+    expect(() => readTorchStateDict(join(tmp.dir, "deflated.pt"))).toThrow(/deflated\.pt: entry .*data\.pkl does not decompress/);
+    for (const f of ["short.pt", "deflated.pt"]) {
+      try {
+        readTorchStateDict(join(tmp.dir, f));
+      } catch (e) {
+        expect(e, f).toMatchObject({ code: "PN5301" });
+      }
+    }
   });
 });
 
