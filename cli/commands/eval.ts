@@ -66,11 +66,12 @@ export const evaluate: CommandSpec = {
         const grid = inferShapes(result.ir, result.ir.input.height, result.ir.input.width).report!.outputs.heatmaps;
         run = (await evaluateOracle(result.ir, [grid[0], grid[1]], dataset, { limit, progress: report })).run;
       } else {
+        const scaleSearch = parseScales(flags.scales);
         const { loadNetwork } = await import("../../runtime/infer/runner.js");
         const net = await loadNetwork(String(flags.model), { backend: flags.backend as string, threads: flags.threads as number | undefined });
         try {
           const dataset = await readCocoDataset(paths.annotations, paths.images, net.keypoints, { minArea: 0 });
-          run = (await evaluateNetwork(net, dataset, { scaleSearch: parseScales(flags.scales), decode: {}, limit, progress: report })).run;
+          run = (await evaluateNetwork(net, dataset, { scaleSearch, decode: {}, limit, progress: report })).run;
         } finally {
           net.dispose();
         }

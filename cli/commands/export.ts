@@ -2,7 +2,7 @@
 // given, else from the IR the trainer saves beside the weights (DIR/model.ir.json); the checkpoint must
 // hold exactly that network's parameters (checked by name and shape before anything is written).
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { sourceLookup } from "../../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
 import type { Ir } from "../../compiler/ir/types.js";
@@ -28,10 +28,12 @@ export const exportCommand: CommandSpec = {
     if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (the folder training wrote)");
     if (!existsSync(flags.checkpoint)) throw new PosecError(`--checkpoint ${flags.checkpoint}: no such file or folder`, "PN5301", "give the folder `posec train` wrote (or one checkpoint in it), or a .pt state dict");
     // a PyTorch state dict written by the generated PyTorch program, or a tfjs checkpoint / run folder
-    const torchFile = statSync(flags.checkpoint).isFile();
+    // (a checkpoint's model.json stands for its folder)
+    const given = basename(flags.checkpoint) === "model.json" ? dirname(flags.checkpoint) : flags.checkpoint;
+    const torchFile = statSync(given).isFile();
     if (torchFile && positionals.length === 0) throw new UsageError("give the spec: a PyTorch checkpoint does not carry the network");
     const { resolveCheckpointDir } = await import("../../runtime/train/checkpoint-dir.js");
-    const checkpoint = torchFile ? flags.checkpoint : resolveCheckpointDir(flags.checkpoint);
+    const checkpoint = torchFile ? given : resolveCheckpointDir(given);
     let ir: Ir | undefined;
     let sources: (file: string) => string | undefined = () => undefined;
     let diagnostics: Diagnostic[];

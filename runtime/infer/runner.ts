@@ -9,6 +9,7 @@ import { loadIr } from "../../compiler/ir/load.js";
 import { augmentWarp } from "./warp.js";
 import { PosecError } from "../errors.js";
 import type { RgbImage } from "../data/image.js";
+import { normalise } from "../data/sample.js";
 import { decodeMultiScale, cmuInputLayout, cmuScales } from "./multiscale.js";
 import type { DecodeOptions, DecodeResult } from "./decode.js";
 import type { NetworkOutput } from "./maps.js";
@@ -30,25 +31,13 @@ export interface InferOptions {
   decode: Partial<DecodeOptions>;
 }
 
-/** Normalises 8-bit RGB as the spec says: value * scale + shift, channels in the spec's order. */
-export function normaliseRgb(rgb: Uint8Array, input: PoseNetwork["input"]): Float32Array {
-  const out = new Float32Array(rgb.length);
-  const bgr = input.channelOrder === "bgr";
-  for (let i = 0; i < rgb.length; i += 3) {
-    out[i] = (bgr ? rgb[i + 2] : rgb[i]) * input.scale + input.shift;
-    out[i + 1] = rgb[i + 1] * input.scale + input.shift;
-    out[i + 2] = (bgr ? rgb[i] : rgb[i + 2]) * input.scale + input.shift;
-  }
-  return out;
-}
-
 /** Runs the network at each scale (CMU's layout) and decodes people in image pixels. */
 export async function inferImage(net: PoseNetwork, image: RgbImage, o: InferOptions): Promise<DecodeResult> {
   const scales = cmuScales(image.height, net.input.height, o.scaleSearch);
   const runAtScale = async (scale: number): Promise<NetworkOutput> => {
     const layout = cmuInputLayout(image, scale, net.stride);
     const rgb = augmentWarp(image, layout);
-    const out = await net.run(normaliseRgb(rgb, net.input), layout.inputHeight, layout.inputWidth);
+    const out = await net.run(normalise(rgb, net.input), layout.inputHeight, layout.inputWidth);
     return {
       height: out.height,
       width: out.width,

@@ -190,6 +190,10 @@ describe("posec export", () => {
     expect(r.code, r.stderr).toBe(0);
     const direct = buildOnnx(ir, weights, { allStages: false, foldBn: false, weights: { kind: "checkpoint", path: relative(REPO, join(dir, "ckpt")) } });
     expect(Buffer.from(direct.bytes!).equals(readFileSync(out))).toBe(true);
+    // the checkpoint's model.json stands for its folder (the generated programs' READMEs name it)
+    const viaJson = join(dir, "via-model-json.onnx");
+    expect(posec(["export", "--checkpoint", join(dir, "ckpt", "model.json"), "--out", viaJson]).code).toBe(0);
+    expect(readFileSync(viaJson).equals(readFileSync(out))).toBe(true);
   });
 
   it("refuses a missing checkpoint folder by name, and needs --checkpoint", () => {
