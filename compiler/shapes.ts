@@ -49,7 +49,7 @@ function convOut(size: number, k: number, s: number, d: number, before: number, 
 }
 
 /** Caffe/PyTorch pooling: with ceil, the last window must still start inside the (left-padded) input. */
-function poolOut(size: number, k: number, s: number, before: number, after: number, ceil: boolean): number {
+export function poolOut(size: number, k: number, s: number, before: number, after: number, ceil: boolean): number {
   const span = size + before + after - k;
   let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   if (ceil && (out - 1) * s >= size + before) out--;

@@ -22,6 +22,11 @@ export interface SourceSpan {
   endCol: number;
 }
 
+/** `file:line:col`, the way diagnostics and generated comments point at a spec. */
+export function spanText(s: SourceSpan): string {
+  return `${s.file}:${s.line}:${s.col}`;
+}
+
 export type Pair = [number, number];
 /** top, left, bottom, right */
 export type Padding = [number, number, number, number];

@@ -3,7 +3,7 @@
 // tfjs's) so that the same numbers can be given to ONNX Runtime or PyTorch. Errors raised by tfjs
 // while wiring a node are reported at the node's spec line.
 import * as tf from "@tensorflow/tfjs";
-import type { Ir, IrNode } from "../../compiler/ir/types.js";
+import { spanText, type Ir, type IrNode } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
 import { tfjsConvLayer } from "../../compiler/emit/tfjs/conv-layer.js";
 import { PosecError } from "../errors.js";
@@ -17,7 +17,6 @@ export interface BuiltModel {
   stages: { stage: number; pafs: number; heatmaps: number }[];
 }
 
-const where = (n: IrNode) => `${n.span.file}:${n.span.line}:${n.span.col}`;
 
 type Sym = tf.SymbolicTensor;
 
@@ -32,7 +31,7 @@ function lower(n: IrNode, ins: Sym[]): Sym {
     case "conv": {
       const a = n.attrs;
       const rule = tfjsConvLayer(a, ins[0].shape[3]!);
-      if (rule.kind === "unsupported") throw new PosecError(`${where(n)}: \`${name}\`: ${rule.reason}`, "PN5101", rule.help);
+      if (rule.kind === "unsupported") throw new PosecError(`${spanText(n.span)}: \`${name}\`: ${rule.reason}`, "PN5101", rule.help);
       const depthwise = rule.kind === "depthwiseConv2d";
       let x = ins[0];
       if (rule.padding === "explicit") x = apply(tf.layers.zeroPadding2d({ padding: [[a.pad[0], a.pad[2]], [a.pad[1], a.pad[3]]], name: `${name}_pad` }), x);
@@ -139,7 +138,7 @@ export function buildModel(ir: Ir, weights?: WeightSet, size: [number | null, nu
       tensors.set(n.name, lower(n, ins));
     } catch (e) {
       if (e instanceof PosecError) throw e;
-      throw new PosecError(`${where(n)}: tfjs could not build \`${n.name}\` (${n.op}): ${(e as Error).message}`, "PN5100", "this is likely a bug in posec; please report it with the spec");
+      throw new PosecError(`${spanText(n.span)}: tfjs could not build \`${n.name}\` (${n.op}): ${(e as Error).message}`, "PN5100", "this is likely a bug in posec; please report it with the spec");
     }
   }
   const outputNames: string[] = [];

@@ -8,6 +8,7 @@
 //   `interpolate(align_corners=False)` and ONNX Resize `half_pixel` compute; tfjs's UpSampling2D uses the
 //   legacy asymmetric mapping).
 import * as tf from "@tensorflow/tfjs";
+import { poolOut } from "../../compiler/shapes.js";
 
 type Pair = [number, number];
 type Padding = [number, number, number, number];
@@ -21,13 +22,6 @@ export interface PoolConfig {
   countIncludePad: boolean;
 }
 
-/** Output size of one axis, as shapes.ts computes it (PyTorch/Caffe rule for ceil mode). */
-function poolOut(size: number, k: number, s: number, before: number, after: number, ceil: boolean): number {
-  const span = size + before + after - k;
-  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-  if (ceil && (out - 1) * s >= size + before) out--;
-  return out;
-}
 
 /** Extra cells after the explicit pad so that `out` windows fit (ceil mode), or 0. */
 function extra(size: number, k: number, s: number, before: number, after: number, ceil: boolean): number {

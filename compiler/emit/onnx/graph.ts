@@ -20,7 +20,7 @@
 //   Runtime computes the same; onnx's own shape inference agrees only from onnx 1.16 (onnx PR 5741) and
 //   counts one more output row/column where a pool's end padding exceeds kernel - stride.
 import { diag, type Diagnostic } from "../../diagnostics.js";
-import type { Ir, IrNode, IrNodeOf, IrOp, SourceSpan } from "../../ir/types.js";
+import { spanText, type Ir, type IrNode, type IrNodeOf, type IrOp } from "../../ir/types.js";
 import type { Shape } from "../../shapes.js";
 import type { Tensor, WeightSet } from "../../weights/index.js";
 import { convKernelToOihw, denseKernelToChwRows, foldBatchNorm, preluSlope } from "./layout.js";
@@ -139,10 +139,6 @@ function poolDoc(n: IrNodeOf<"maxpool"> | IrNodeOf<"avgpool">, doc: string): str
   const a = n.attrs;
   const dropsWindows = a.ceil && (a.pad[2] > a.kernel[0] - a.stride[0] || a.pad[3] > a.kernel[1] - a.stride[1]);
   return dropsWindows ? `${doc}; ceil_mode drops windows that would start in the end padding (Caffe, PyTorch, ONNX Runtime, onnx >= 1.16 shape inference)` : doc;
-}
-
-export function spanText(s: SourceSpan): string {
-  return `${s.file}:${s.line}:${s.col}`;
 }
 
 /** `file:line:col`, then the block call sites that led there, innermost first. */

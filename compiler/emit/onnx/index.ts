@@ -3,11 +3,11 @@
 // `posec export` a checkpoint's. Same IR, weights and options -> byte-identical file.
 import pkg from "../../../package.json" with { type: "json" };
 import { diag, hasErrors, type Diagnostic } from "../../diagnostics.js";
-import type { Ir } from "../../ir/types.js";
+import { spanText, type Ir } from "../../ir/types.js";
 import { inferShapes, type ShapeReport } from "../../shapes.js";
 import { initialWeights, modelParams, type WeightSet } from "../../weights/index.js";
 import type { Emitter } from "../emitter.js";
-import { lowerNodes, spanText } from "./graph.js";
+import { lowerNodes } from "./graph.js";
 import { metadataProps, modelDoc, type WeightsSource } from "./metadata.js";
 import { encodeModel, floatValueInfo, node, ONNX_OPSET, type NodeProto } from "./proto.js";
 

@@ -1,7 +1,7 @@
 // model.py: the IR as one nn.Module, NCHW. One attribute per IR node (named like the node, with the
 // spec line it came from), a straight-line forward in the IR's topological order, and initialisation
 // from the spec's initialisers with a seeded torch.Generator.
-import type { Ir, IrNode, Padding, WeightInit } from "../../ir/types.js";
+import { spanText, type Ir, type IrNode, type Padding, type WeightInit } from "../../ir/types.js";
 import { inferShapes } from "../../shapes.js";
 import { MODEL_HELPERS } from "./model-helpers.js";
 import { torchAttr } from "./names.js";
@@ -17,7 +17,6 @@ export function className(modelName: string): string {
 }
 
 const symmetric = (p: Padding) => p[0] === p[2] && p[1] === p[3];
-const spanOf = (n: IrNode) => `${n.span.file}:${n.span.line}:${n.span.col}`;
 /** 1 - kept fraction, without the float noise of the subtraction (0.9 -> 0.1) */
 const torchMomentum = (kept: number) => Number((1 - kept).toPrecision(12));
 
@@ -169,7 +168,7 @@ export function emitModelPy(ir: Ir, seed: number, header: string): string {
   for (const n of ir.nodes) {
     const shape = shapes[n.inputs[0]];
     const denseIn = shape ? shape[0] * shape[1] * shape[2] : 0;
-    init.push(`${I2}# spec: ${spanOf(n)}`);
+    init.push(`${I2}# spec: ${spanText(n.span)}`);
     const ctor = constructor(n, channels.get(n.inputs[0]) ?? 0, denseIn);
     const open = ctor.indexOf("(");
     const args = ctor.slice(open + 1, -1);

@@ -1,6 +1,5 @@
 // Small helpers for writing TypeScript source: literals, identifiers for IR names, provenance.
 // The text they produce is not formatted; the emitter runs prettier over every file at the end.
-import type { SourceSpan } from "../../ir/types.js";
 
 /** Words a TypeScript module cannot use as a `const` name (reserved words, strict-mode words, globals it relies on). */
 const TS_RESERVED = new Set(
@@ -59,10 +58,6 @@ export function arr(items: readonly string[]): string {
 /** A size as tfjs takes it: one number when both axes agree (`3` rather than `[3, 3]`). */
 export function pairOrOne(p: readonly [number, number]): string {
   return p[0] === p[1] ? num(p[0]) : arr(p.map(num));
-}
-
-export function where(span: SourceSpan): string {
-  return `${span.file}:${span.line}:${span.col}`;
 }
 
 /** The heading of a node's part: "backbone", "adapter", "stage3" (the refinement input), "stage3.paf". */

@@ -4,9 +4,9 @@
 // `<dense>_reshape`), the same weights, the same outputs. Grouping comments mark the parts (backbone,
 // adapter, stage branches) and a comment before each spec line's layers says where they came from.
 import { diag, type Diagnostic } from "../../diagnostics.js";
-import type { Ir, IrNode, Padding } from "../../ir/types.js";
+import { spanText, type Ir, type IrNode, type Padding } from "../../ir/types.js";
 import { tfjsConvLayer } from "./conv-layer.js";
-import { arr, identifiers, num, obj, pairOrOne, partTitle, str, where } from "./code.js";
+import { arr, identifiers, num, obj, pairOrOne, partTitle, str } from "./code.js";
 
 /** Names model.ts defines or imports at module level. */
 const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "BuiltModel", "WeightSet", "weights", "size", "model"];
@@ -154,7 +154,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     }
     lowered.uses.forEach((u) => uses.add(u));
     if (n.part !== part) {
-      origin = n.part === "backbone" && n.callers.length ? where(n.callers[0]) : "";
+      origin = n.part === "backbone" && n.callers.length ? spanText(n.callers[0]) : "";
       body.push("", `// ---- ${partTitle(n.part)}${origin ? ` (${origin})` : ""} ----`);
       part = n.part;
       caller = origin;
@@ -162,13 +162,13 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     }
     // Each run of layers from one spec line gets that line; a run expanded from a block (other than the
     // part's own, named in the heading) starts a paragraph that names the block call too.
-    const innermost = n.callers.length ? where(n.callers[n.callers.length - 1]) : origin;
+    const innermost = n.callers.length ? spanText(n.callers[n.callers.length - 1]) : origin;
     const here = `${n.span.file}:${n.span.line}`;
     if (innermost !== caller) {
       if (body[body.length - 1] !== "" && !body[body.length - 1].startsWith("// ----")) body.push("");
-      body.push(`// ${where(n.span)}${innermost && innermost !== origin ? `, called from ${innermost}` : ""}`);
+      body.push(`// ${spanText(n.span)}${innermost && innermost !== origin ? `, called from ${innermost}` : ""}`);
     } else if (here !== line) {
-      body.push(`// ${where(n.span)}`);
+      body.push(`// ${spanText(n.span)}`);
     }
     caller = innermost;
     line = here;
