@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { compile, sourceLookup, type CompileResult } from "../compiler/compile.js";
 import { fileHost } from "../compiler/host.js";
+import type { Ir } from "../compiler/ir/types.js";
 import { renderPlain, renderPretty } from "../compiler/render.js";
 
 export const REPO = join(import.meta.dirname, "..");
@@ -11,6 +12,13 @@ export const STD = join(REPO, "models", "std");
 /** Compiles a spec given relative to the repository root (tests run with the root as cwd). */
 export function compileFile(path: string): CompileResult {
   return compile(path, fileHost(STD));
+}
+
+/** The IR of a spec that must compile (a test fixture or zoo model); throws with its diagnostics otherwise. */
+export function compileIr(path: string): Ir {
+  const r = compileFile(path);
+  if (!r.ir) throw new Error(`${path} does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
+  return r.ir;
 }
 
 export function renderAll(result: CompileResult): string {

@@ -1,13 +1,12 @@
 // Shared helpers for the PyTorch-target tests: emitting a spec's package into a temp folder, running
 // Debian's /usr/bin/python3 (torch 1.13) in it, and exchanging float32 arrays through files.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { emitPytorch } from "../../compiler/emit/pytorch/index.js";
 import type { Ir } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
-import { compileFile } from "../helpers.js";
 
 export const PYTHON = "/usr/bin/python3";
 
@@ -16,11 +15,7 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function compileIr(spec: string): Ir {
-  const r = compileFile(spec);
-  if (!r.ir) throw new Error(`${spec} does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
-  return r.ir;
-}
+export { compileIr } from "../helpers.js";
 
 /** Writes the generated package of `ir` into `dir` and returns the folder. */
 export function writePackage(ir: Ir, dir: string, seed = 1): string {
@@ -101,6 +96,3 @@ export function nhwcToNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Arra
   return out;
 }
 
-export function pythonVersion(): string {
-  return execFileSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).trim();
-}

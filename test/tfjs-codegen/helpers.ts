@@ -7,14 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emitTfjs } from "../../compiler/emit/tfjs/index.js";
-import type { Ir } from "../../compiler/ir/types.js";
-import { compileFile, REPO } from "../helpers.js";
+import { compileIr, REPO } from "../helpers.js";
 
-export function compileIr(spec: string): Ir {
-  const r = compileFile(spec);
-  if (!r.ir) throw new Error(`${spec} does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
-  return r.ir;
-}
+export { compileIr };
 
 /** Emits the tfjs program of a spec; returns its files as text by path. */
 export async function emitProgram(spec: string): Promise<Map<string, string>> {
