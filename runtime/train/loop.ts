@@ -230,11 +230,11 @@ export function trainStep(
     }, params.map((p) => p.variable));
     const byName = new Map(params.map((p) => [p.name, grads[p.variable.name]]));
     optimizer.apply(byName, lr);
-    return value.dataSync()[0];
+    // one read-back for all the losses: each dataSync waits for the device (a GPU backend)
+    return tf.stack([value, ...kept]).dataSync();
   });
-  const values = kept.map((t) => t.dataSync()[0]);
   tf.dispose(kept);
-  return { total: result, stages: stages.map((s, i) => ({ stage: s.stage, heatmap: values[2 * i], paf: values[2 * i + 1] })) };
+  return { total: result[0], stages: stages.map((s, i) => ({ stage: s.stage, heatmap: result[1 + 2 * i], paf: result[2 + 2 * i] })) };
 }
 
 export { setWeights };
