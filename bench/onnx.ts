@@ -4,11 +4,12 @@
 // PyTorch 1.13 running test/onnx/torch_ref.py (float32, torch.set_num_threads 1 and 2). Also prints the
 // largest difference between ONNX Runtime's and PyTorch's outputs.
 //   node scripts/run-ts.mjs bench/onnx.ts [--spec FILE] [--size 368x368] [--runs 5] [--threads 1,2] [--no-tfjs] [--no-torch]
-// `benchOnnx` is exported for scripts/bench.mjs.
+// `measureOnnxRuntime` is used by bench/all.ts (`npm run bench`).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
+import { timeIt } from "./kernels-lib.js";
 import { compile } from "../compiler/compile.js";
 import { buildOnnx, onnxOutputs } from "../compiler/emit/onnx/index.js";
 import { serializeIr } from "../compiler/emit/ir.js";
@@ -46,17 +47,9 @@ export interface OnnxBenchResult {
   maxDiff: number | null;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
+/** Median ms of `runs` calls after one warm-up (allocations, kernel selection, wasm compilation). */
 async function timeRuns(runs: number, f: () => Promise<void>): Promise<number> {
-  await f(); // warm-up: allocations, kernel selection, wasm compilation
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await f();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+  return (await timeIt(f, { warmup: 1, runs })).medianMs;
 }
 
 /** ONNX Runtime (CPU): median ms per forward pass, and the outputs of the last one. */
