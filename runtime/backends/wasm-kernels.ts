@@ -34,8 +34,6 @@ import {
   resizeNearestGradient,
 } from "./pool-resize-grad.js";
 
-export { DILATED_CONV_FILTER_GRAD, DILATED_CONV_INPUT_GRAD } from "./gradients.js";
-
 type Pad = "same" | "valid" | number | backend_util.ExplicitPadding;
 interface ConvGradAttrs {
   strides: [number, number] | number;

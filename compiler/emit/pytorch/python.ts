@@ -21,7 +21,7 @@ export function pyPair(p: readonly number[]): string {
   return p[0] === p[1] ? String(p[0]) : `(${p[0]}, ${p[1]})`;
 }
 
-export type PyValue = null | boolean | number | string | PyValue[] | { [key: string]: PyValue } | PyRaw | PyTuple | PyFloat;
+export type PyValue = null | boolean | number | string | PyValue[] | { [key: string]: PyValue } | PyRaw | PyTuple;
 
 /** Text written as is (e.g. a name). */
 export class PyRaw {
@@ -31,14 +31,9 @@ export class PyRaw {
 export class PyTuple {
   constructor(readonly items: PyValue[]) {}
 }
-/** A number that must read as a float even when integral. */
-export class PyFloat {
-  constructor(readonly value: number) {}
-}
 
 export const raw = (text: string) => new PyRaw(text);
 export const tuple = (items: PyValue[]) => new PyTuple(items);
-export const float = (value: number) => new PyFloat(value);
 
 function inline(v: PyValue): string {
   if (v === null) return "None";
@@ -46,7 +41,6 @@ function inline(v: PyValue): string {
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
   if (typeof v === "string") return pyStr(v);
   if (v instanceof PyRaw) return v.text;
-  if (v instanceof PyFloat) return pyFloat(v.value);
   if (v instanceof PyTuple) return v.items.length === 1 ? `(${inline(v.items[0])},)` : `(${v.items.map(inline).join(", ")})`;
   if (Array.isArray(v)) return `[${v.map(inline).join(", ")}]`;
   return `{${Object.entries(v).map(([k, x]) => `${pyStr(k)}: ${inline(x)}`).join(", ")}}`;
@@ -63,7 +57,7 @@ export function pyValue(v: PyValue, indent = "", column = indent.length): string
   const items = (open: string, close: string, parts: string[]) => `${open}\n${parts.map((p) => `${inner}${p},\n`).join("")}${indent}${close}`;
   if (v instanceof PyTuple) return items("(", ")", v.items.map((x) => pyValue(x, inner)));
   if (Array.isArray(v)) return items("[", "]", v.map((x) => pyValue(x, inner)));
-  if (v !== null && typeof v === "object" && !(v instanceof PyRaw) && !(v instanceof PyFloat)) {
+  if (v !== null && typeof v === "object" && !(v instanceof PyRaw)) {
     return items(
       "{",
       "}",
