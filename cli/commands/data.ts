@@ -67,12 +67,12 @@ export const targets: CommandSpec = {
     const ir = result.ir;
     if (!isPoseIr(ir)) throw new PosecError(`${positionals[0]} has no stages: there are no targets to show`, "PN5005");
     const baseDir = dirname(resolve(positionals[0]));
-    const { dataFromFlag, requireData, synthCacheDir } = await import("../../runtime/data/choose.js");
+    const { dataFromFlag, requireData } = await import("../../runtime/data/choose.js");
     const data = dataFromFlag(flags.data as string | undefined, ir.train.data, Math.max(ir.input.height, ir.input.width));
     requireData(data, baseDir);
     const { openDataset, sampleConfigFromIr } = await import("../../runtime/data/index.js");
     const { renderTargets } = await import("../../runtime/render/targets.js");
-    const dataset = await openDataset(data, ir.keypoints, { baseDir, synthDir: synthCacheDir(data) });
+    const dataset = await openDataset(data, ir.keypoints, { baseDir });
     const [gridH, gridW] = inferShapes(ir, ir.input.height, ir.input.width).report!.outputs.heatmaps;
     const config = sampleConfigFromIr(ir, { gridHeight: gridH, gridWidth: gridW });
     const r = await renderTargets({ dataset, index: flags.index as number, config, seed: (flags.seed as number | undefined) ?? ir.train.seed, epoch: flags.epoch as number, augment: !flags["no-augment"], out: flags.out });

@@ -1,9 +1,11 @@
 // The data pipeline's public surface (what `posec train`, `posec synth` and `posec targets` call).
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { DataIR, KeypointsIR } from "../../compiler/ir/types.js";
 import { readCocoDataset, type CocoDataset, type ReadCocoOptions } from "./coco.js";
 import { SYNTH_VERSION, synthPaths, synthesizeDataset } from "./synth.js";
+import { synthCacheDir } from "./choose.js";
+import { PosecError } from "../errors.js";
 
 export { batches, epochOrder, epochAugmentSeed, type Batch, type BatchOptions, type BatchStream } from "./batches.js";
 export { readCocoDataset, type CocoDataset, type CocoImage, type CocoPerson, type BadSample, type ReadCocoOptions, type SampleRef } from "./coco.js";
@@ -16,7 +18,7 @@ export type { AugmentOptions } from "./augment.js";
 export interface OpenDatasetOptions extends ReadCocoOptions {
   /** directory that COCO paths (root) are relative to; default the working directory */
   baseDir?: string;
-  /** where a synthetic set is written (reused when it already holds the same set); default .posec-cache/synth-<seed>-<images>-<size> (git-ignored) */
+  /** where a synthetic set is written (reused when it already holds the same set); default the working directory's .posec-cache/synth-<seed>-<images>-<size> (git-ignored; choose.ts synthCacheDir) */
   synthDir?: string;
   onSynthProgress?: (done: number, total: number) => void;
 }
@@ -32,7 +34,15 @@ export async function openDataset(data: DataIR, schema: KeypointsIR, o: OpenData
     const root = resolve(base, data.root);
     return readCocoDataset(resolve(root, data.annotations), resolve(root, data.images), schema, o);
   }
-  const dir = resolve(base, o.synthDir ?? join(".posec-cache", `synth-${data.seed}-${data.images}-${data.size}`));
+  // the synthetic people carry COCO's 17 keypoints: another schema would read them as its own
+  if (schema.dataset?.name !== "coco" || schema.dataset.keypoints.length !== 17) {
+    throw new PosecError(
+      `the built-in synthetic people are labelled with COCO's 17 keypoints, but the keypoint schema \`${schema.name}\` reads ${schema.dataset ? `dataset \`${schema.dataset.name}\` (${schema.dataset.keypoints.length} keypoints)` : "no dataset"}`,
+      "PN5005",
+      "train this schema on its own COCO-format data with --data DIR (or `data coco ...` in the spec's train block)",
+    );
+  }
+  const dir = resolve(base, o.synthDir ?? synthCacheDir(data)!); // defined for a synthetic set
   const { annotationsFile, imagesDir } = synthPaths(dir);
   if (!sameSynthSet(annotationsFile, data)) {
     await synthesizeDataset({ outDir: dir, images: data.images, size: data.size, seed: data.seed, onProgress: o.onSynthProgress });

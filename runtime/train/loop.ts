@@ -11,7 +11,6 @@ import { initialWeights, modelParams, type WeightSet } from "../../compiler/weig
 import { formatBackendReport, selectBackend, type BackendPreference, type BackendReport } from "../backends/select.js";
 import { asWasmMemoryError } from "../backends/wasm-threads.js";
 import { batches, openDataset, sampleConfigFromIr, type Batch } from "../data/index.js";
-import { synthCacheDir } from "../data/choose.js";
 import { PosecError } from "../errors.js";
 import { poseLoss } from "../losses/index.js";
 import { buildModel, canonicalWeightName, setWeights, type BuiltModel } from "../model/build.js";
@@ -112,8 +111,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const data = o.data ?? ir.train.data;
   const dataset = await openDataset(data, ir.keypoints, {
     baseDir: o.baseDir,
-    // the synthetic set is a cache of the working directory, not of the spec's folder
-    synthDir: synthCacheDir(data),
     skipBad: o.skipBad,
     onSynthProgress: (done, total) => progress.update(done, total, `generating the synthetic dataset: ${done}/${total} images`),
   });

@@ -123,6 +123,12 @@ describe("posec train (tiny spec, cpu backend)", () => {
     expect(r.stderr).toContain("tiny_pose");
   });
 
+  it("refuses the synthetic (COCO-labelled) people for a schema that reads another dataset", () => {
+    const r = posec(["train", "test/fixtures/valid/hand_inline_keypoints.posenet", "--backend", "cpu", "--steps", "1", "--out", join(tmp, "hand")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error PN5005: the built-in synthetic people are labelled with COCO's 17 keypoints, but the keypoint schema `hand5` reads dataset `hand21` (21 keypoints)");
+  });
+
   it("rejects bad flags as usage errors", () => {
     expect(posec(trainArgs(join(tmp, "x"), ["--steps", "0"])).code).toBe(2);
     expect(posec(trainArgs(join(tmp, "x"), ["--steps", "3", "--epochs", "1"])).code).toBe(2);
