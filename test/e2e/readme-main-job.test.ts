@@ -51,5 +51,8 @@ describe("the README's main job (shortened to 60 steps)", () => {
     const inferred = run(["infer", "--model", "model.onnx", image, "--out", "out"]);
     expect(inferred.code, inferred.stderr).toBe(0);
     expect(readdirSync(join(work, "out")).length).toBeGreaterThan(0);
+    // results.json is COCO's results format (an array, possibly empty after 60 steps) and the picture is there
+    expect(Array.isArray(JSON.parse(readFileSync(join(work, "out", "results.json"), "utf8")))).toBe(true);
+    expect(existsSync(join(work, "out", image.split("/").pop()!.replace(/\.[^.]+$/, ".png")))).toBe(true);
   }, 300_000);
 });

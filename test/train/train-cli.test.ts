@@ -113,6 +113,13 @@ describe("posec train (tiny spec, cpu backend)", () => {
     expect(r.stderr).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+/);
     expect(r.stderr).toContain("--resume");
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    // no checkpoint of the diverged state: every one kept predates the step that diverged, and the
+    // message names the newest of them (or says there is none)
+    const failed = Number(/at step (\d+)/.exec(r.stderr)![1]);
+    const root = join(out, "checkpoints");
+    const kept = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith("step-")).map((d) => Number(d.slice(5))) : [];
+    expect(kept.every((step) => step < failed)).toBe(true);
+    expect(r.stderr).toContain(kept.length ? `the last good checkpoint is ${join(root, `step-${String(Math.max(...kept)).padStart(7, "0")}`)}` : "the last good checkpoint is none");
   });
 
   it("refuses to resume from a checkpoint of another network", () => {
