@@ -1,6 +1,8 @@
 // The fixed part of model.py: small modules for the IR ops PyTorch has no module for (so that every IR
 // node is one attribute), initialisers that draw from an explicit torch.Generator, and the conversion
 // from posec's channels-last parameter layouts (compiler/weights/params.ts) to PyTorch's.
+import { TORCH_ROLE } from "./names.js";
+import { pyAssign } from "./python.js";
 
 export const MODEL_HELPERS = `PoseOutput = namedtuple("PoseOutput", ["stages", "pafs", "heatmaps"])
 PoseOutput.__doc__ = """Every stage's (pafs, heatmaps), stage 1 first, and the last stage's pair."""
@@ -109,15 +111,7 @@ def init_constant(weight, value):
     weight.fill_(value)
 
 
-_TORCH_ROLE = {
-    "kernel": "weight",
-    "bias": "bias",
-    "gamma": "weight",
-    "beta": "bias",
-    "moving_mean": "running_mean",
-    "moving_variance": "running_var",
-    "alpha": "weight",
-}
+${pyAssign("", "_TORCH_ROLE", TORCH_ROLE)}
 
 
 def load_posec_weights(model, weights):
