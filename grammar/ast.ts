@@ -148,3 +148,7 @@ export interface FileAst {
 
 export type DeclKind = Decl["kind"];
 export type DeclOf<K extends DeclKind> = Extract<Decl, { kind: K }>;
+
+/** Binding power of the expression operators, higher binds tighter (`neg` is unary minus): the parser's
+ * precedence climbing (build-ast.ts) and the formatter's parentheses (format.ts) read the same table. */
+export const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7 };

@@ -2,11 +2,10 @@
 // missing children, so building never throws and returns whatever the text did say.
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
+import { PRECEDENCE } from "./ast.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
-/** Binding power of operators: higher binds tighter. `neg` is unary minus. */
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7 };
 
 function isToken(e: CstElement | undefined): e is IToken {
   return !!e && (e as IToken).image !== undefined && !(e as IToken).isInsertedInRecovery && Number.isFinite((e as IToken).startOffset);

@@ -2,10 +2,9 @@
 // statement per line, two-space indentation, at most one blank line where the source had any; a body
 // written on one line stays on one line if it holds no comments. Comments stay attached to the
 // statement they precede or end. Formatting its own output changes nothing (tested on every fixture).
-import type { Arg, Body, Decl, Expr, FileAst, Setting, StageBodies, Stmt } from "./ast.js";
+import { PRECEDENCE, type Arg, type Body, type Decl, type Expr, type FileAst, type Setting, type StageBodies, type Stmt } from "./ast.js";
 import type { Comment } from "./parse.js";
 
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6 };
 
 /** Expressions: spaced operators in positional arguments and conditions, compact in `name=value`. */
 export function formatExpr(e: Expr, compact = false, parent = 0): string {
@@ -27,7 +26,7 @@ export function formatExpr(e: Expr, compact = false, parent = 0): string {
     case "Paren":
       return `(${formatExpr(e.inner, compact)})`;
     case "Unary":
-      return e.op === "not" ? `not ${formatExpr(e.operand, compact, 3)}` : `-${formatExpr(e.operand, compact, 7)}`;
+      return e.op === "not" ? `not ${formatExpr(e.operand, compact, PRECEDENCE.not)}` : `-${formatExpr(e.operand, compact, PRECEDENCE.neg)}`;
     case "Range":
       return `${formatExpr(e.from, true)}..${formatExpr(e.to, true)}`;
     case "List":
