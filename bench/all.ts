@@ -6,6 +6,7 @@
 //     training step against the sum of its kernel times (tfjs profiler)
 //   - training images/s of the generated PyTorch program (train.py) beside the tfjs runtime's
 //   - whole-process `posec check` time, target-generation samples/s, decoding ms per image
+//   - a ~200 MB caffemodel's import time and peak RSS against just reading the file (bench/weights.ts)
 // Each measurement runs in its own process, so that thread settings and warm caches do not leak.
 //   npm run bench [-- --quick]
 import { execFileSync, spawnSync } from "node:child_process";
@@ -190,6 +191,16 @@ say();
 for (const l of runTs("bench/targets.ts", quick ? ["--samples", "48"] : []).trim().split("\n")) say(`    ${l}`);
 say();
 for (const l of runTs("bench/decode.ts", []).trim().split("\n")) say(`    ${l}`);
+say();
+
+say("### language server (posec lsp)");
+say();
+for (const l of runTs("bench/lsp.ts", []).trim().split("\n")) say(`    ${l}`);
+say();
+
+say("### weights import (a synthetic ~200 MB caffemodel of CMU-Pose)");
+say();
+for (const l of runTs("bench/weights.ts", quick ? ["--runs", "1"] : []).trim().split("\n")) say(`    ${l}`);
 say();
 
 rmSync(tmp, { recursive: true, force: true });

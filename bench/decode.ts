@@ -3,7 +3,7 @@
 // "grouping" = PAF line integrals + greedy matching + assembly.
 // Run: node scripts/run-ts.mjs bench/decode.ts [iterations]
 import { performance } from "node:perf_hooks";
-import { COCO18, IDENTITY, coco17Person, renderOutput, toSchemaJoints } from "../test/infer/synth.js";
+import { COCO18, IDENTITY, coco17Person, renderOutput, toSchemaJoints } from "../testkit/synthetic-maps.js";
 import { findAllPeaks, groupPeople, upsampleMaps } from "../runtime/infer/decode.js";
 
 const iterations = Number(process.argv[2] ?? 20);

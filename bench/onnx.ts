@@ -17,7 +17,7 @@ import { fileHost } from "../compiler/host.js";
 import type { Ir } from "../compiler/ir/types.js";
 import { modelParams, type WeightSet } from "../compiler/weights/index.js";
 import { Rng } from "../compiler/rng.js";
-import { perturbedWeights, writeCheckpoint } from "../test/onnx/helpers.js";
+import { perturbedWeights, writeCheckpoint } from "../testkit/checkpoints.js";
 
 export interface OnnxBenchOptions {
   spec: string;

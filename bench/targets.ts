@@ -12,7 +12,7 @@ import { batches } from "../runtime/data/batches.js";
 import { readCocoDataset, type CocoDataset } from "../runtime/data/coco.js";
 import { loadSample, type SampleConfig } from "../runtime/data/sample.js";
 import { synthesizeDataset } from "../runtime/data/synth.js";
-import { bundleDataWorker } from "../test/data/worker-bundle.js";
+import { bundleDataWorker } from "../testkit/data-worker-bundle.js";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);

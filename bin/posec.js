@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import "../dist/posec.js";
+import "./ensure-built.js";
+await import("../dist/posec.js");

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandSpe
   inspect: { summary: "shapes, parameters, MACs per layer and part", load: async () => (await import("./commands/inspect.js")).inspect },
   build: { summary: "compile a spec to IR / ONNX / tfjs / PyTorch", load: async () => (await import("./commands/build.js")).build },
   export: { summary: "write a trained checkpoint as an ONNX model", load: async () => (await import("./commands/export.js")).exportCommand },
+  import: { summary: "load a caffemodel / PyTorch state dict into a posec checkpoint", load: async () => (await import("./commands/import.js")).importCommand },
   fmt: { summary: "format specs canonically", load: async () => (await import("./commands/fmt.js")).fmt },
   explain: { summary: "explain a diagnostic code", load: async () => (await import("./commands/explain.js")).explain },
   train: { summary: "train a spec (tfjs)", load: async () => (await import("./commands/train.js")).train },
@@ -18,6 +19,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandSpe
   doctor: { summary: "which backend runs, and why", load: async () => (await import("./commands/doctor.js")).doctor },
   infer: { summary: "find people in images", load: async () => (await import("./commands/infer.js")).infer },
   eval: { summary: "COCO keypoint AP/AR", load: async () => (await import("./commands/eval.js")).evaluate },
+  lsp: { summary: "language server for editors (LSP over stdio)", load: async () => (await import("./commands/lsp.js")).lsp },
+  view: { summary: "draw the network as a self-contained HTML page", load: async () => (await import("./commands/view.js")).view },
 };
 
 function usage(): string {
@@ -68,7 +71,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
+    // a file-system failure no command anticipated (a disk filling up, a folder made read-only mid-run)
+    // is still the user's to fix: said with its path, not as a bug
+    if (!isPosecError(e) && e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string") {
+      const { fsError, isFsError } = await import("../runtime/util/out-path.js");
+      if (isFsError(e)) e = fsError(e);
+    }
     if (isPosecError(e)) {
       process.stderr.write(`posec: error ${e.code}: ${e.message}\n${e.hint ? `  help: ${e.hint}\n` : ""}`);
     } else {

@@ -9,7 +9,7 @@ import { describeValue, evaluate, kindName, type Env, type Value } from "./value
 
 export type TypeSpec =
   | { kind: "int"; min?: number; max?: number }
-  | { kind: "float"; min?: number; max?: number; above?: number }
+  | { kind: "float"; min?: number; max?: number; above?: number; below?: number }
   | { kind: "bool" }
   | { kind: "string" }
   | { kind: "choice"; options: readonly string[] }
@@ -21,7 +21,7 @@ export type TypeSpec =
   | { kind: "size3" }
   /** `5`, `5,6`, `2..6` -> [5] / [5, 6] / [2, 3, 4, 5, 6] */
   | { kind: "intList"; min?: number; max?: number }
-  | { kind: "floatList"; min?: number }
+  | { kind: "floatList"; min?: number; above?: number }
   /** `0.5..1.1` or a single number */
   | { kind: "floatRange"; min?: number; max?: number }
   /** `a-b` pairs of names: limbs and flip pairs */
@@ -51,10 +51,11 @@ function asNumber(v: Value): number | undefined {
   return v.t === "int" || v.t === "float" ? v.v : undefined;
 }
 
-function rangeCheck(n: number, t: { min?: number; max?: number; above?: number }, span: Span, what: string): Coerced | undefined {
+function rangeCheck(n: number, t: { min?: number; max?: number; above?: number; below?: number }, span: Span, what: string): Coerced | undefined {
   if (t.min !== undefined && n < t.min) return bad("PN2004", span, `${what} must be at least ${t.min}, got ${n}`);
   if (t.above !== undefined && n <= t.above) return bad("PN2004", span, `${what} must be greater than ${t.above}, got ${n}`);
   if (t.max !== undefined && n > t.max) return bad("PN2004", span, `${what} must be at most ${t.max}, got ${n}`);
+  if (t.below !== undefined && n >= t.below) return bad("PN2004", span, `${what} must be less than ${t.below}, got ${n}`);
   return undefined;
 }
 

@@ -1,13 +1,16 @@
 // The compiler's one entry point: a spec path and a host (file access) -> IR, shape report at the spec's
 // input size, diagnostics, and the texts of every file involved (for rendering diagnostics). Pure apart
 // from what the host reads; never throws on any input.
+import { checkDeclarations } from "./check-decls.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import type { Ir } from "./ir/types.js";
+import { codecFor } from "./ir/codec.js";
 import { validateIr } from "./ir/validate.js";
 import { lowerSpec } from "./lower.js";
 import { loadProgram, type Host, type Program } from "./modules.js";
 import { collectSections } from "./sections.js";
 import { inferShapes, type ShapeReport } from "./shapes.js";
+import { checkWeightFiles } from "./weight-sources.js";
 
 export interface CompileResult {
   ir?: Ir;
@@ -27,13 +30,14 @@ export interface CompileOptions {
 
 export function compile(rootPath: string, host: Host, options: CompileOptions = {}): CompileResult {
   const program = loadProgram(rootPath, host);
-  const diagnostics = [...program.diagnostics];
+  const diagnostics = [...program.diagnostics, ...checkDeclarations(program)];
   let ir: Ir | undefined;
   let report: ShapeReport | undefined;
   try {
     if (program.root && !hasErrors(diagnostics)) {
       const sections = collectSections(program.root, diagnostics);
       if (!hasErrors(diagnostics)) ir = lowerSpec(sections, program.root, diagnostics);
+      if (ir) diagnostics.push(...checkWeightFiles(ir, host));
     }
     if (ir) {
       // The compiler validates its own output: an invalid IR here is a compiler bug, reported as such.
@@ -43,6 +47,9 @@ export function compile(rootPath: string, host: Host, options: CompileOptions = 
         const shapes = inferShapes(ir, ir.input.height, ir.input.width);
         diagnostics.push(...shapes.diagnostics);
         report = shapes.report;
+        // the label grid is the stage outputs' size, known only now
+        const grid = report?.outputs.heatmaps;
+        if (grid) ir = { ...ir, codec: codecFor(ir, [grid[0], grid[1]]) };
       }
     }
   } catch (e) {

@@ -1,7 +1,7 @@
 // Elaboration: layer statements -> IR nodes. Walks bodies with the current tensor, expands block calls
 // (binding their parameters), repetitions and `if`s, infers channel counts, names every node, and stops
 // a backbone at its `until` cut point. Statement kinds are handled by a table (one function each).
-import type { Body, Expr, LayerStmt, Span, Stmt } from "../grammar/ast.js";
+import type { Body, Expr, Ident, LayerStmt, Span, Stmt } from "../grammar/ast.js";
 import { bindArgs, type ParamSpec } from "./args.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import type { IrNode, IrOp, IrTensor, OpAttrs, SourceSpan, WeightInit } from "./ir/types.js";
@@ -9,8 +9,10 @@ import { isStd, type BlockRef, type Module } from "./modules.js";
 import { ACTIVATIONS, INIT_STATEMENT, OPS, type Activation } from "./ops.js";
 import { didYouMean, lookup } from "./suggest.js";
 import { evaluate, kindName, type Env, type Value } from "./values.js";
+import { labelText, loopItems } from "./labels-loops.js";
+import { INIT_FROM } from "./sections.js";
 
-export const LIMITS = { repeat: 1000, callDepth: 64, nodes: 50_000 };
+export const LIMITS = { repeat: 1000, callDepth: 64, nodes: 50_000, loopSteps: 100_000 };
 
 export interface TensorRef {
   name: string;
@@ -24,6 +26,8 @@ export class Graph {
   readonly diags: Diagnostic[] = [];
   private readonly spans = new Map<string, Span>();
   overflow = false;
+  /** loop iterations run so far: nested loops that emit nothing must still end */
+  loopSteps = 0;
 
   addInput(name: string, channels: number): TensorRef {
     this.tensors.set(name, { name, channels, producer: null });
@@ -75,11 +79,20 @@ export interface Scope {
   cut?: Cut;
   /** names the next block call's nodes with this prefix instead of `<block><k>_` (the backbone's) */
   callPrefix?: string;
+  /** the prefix of labelled nodes when it differs from `prefix` (stage groups: labels are used verbatim) */
+  labelPrefix?: string;
+  /** inside `chain { ... }`: the output of every statement run in this body, in order */
+  collect?: TensorRef[];
+  /** block-typed parameters in scope (`unit: block`), resolved where the block was passed */
+  blockVars?: ReadonlyMap<string, BlockRef>;
 }
 
 export function childScope(parent: Scope, changes: Partial<Scope>): Scope {
-  return { ...parent, counters: new Map(), ...changes };
+  return { ...parent, counters: new Map(), labelPrefix: undefined, collect: undefined, ...changes };
 }
+
+export const labelPrefix = (scope: Scope) => scope.labelPrefix ?? scope.prefix;
+
 
 function autoName(scope: Scope, g: Graph, base: string): string {
   let k = scope.counters.get(base) ?? 0;
@@ -91,7 +104,7 @@ function autoName(scope: Scope, g: Graph, base: string): string {
 }
 
 function stmtName(scope: Scope, g: Graph, label: string | undefined, base: string, rep: number, reps: number): string {
-  if (label) return `${scope.prefix}${label}${reps > 1 ? `_${rep}` : ""}`;
+  if (label) return `${labelPrefix(scope)}${label}${reps > 1 ? `_${rep}` : ""}`;
   return autoName(scope, g, base);
 }
 
@@ -115,6 +128,10 @@ function condition(s: { condition?: Expr }, what: string, scope: Scope, g: Graph
 const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> } = {
   Init: (s, input, scope, g) => {
     const scheme = s.scheme && lookup(INIT_STATEMENT, s.scheme.name);
+    if (s.scheme?.name === INIT_FROM) {
+      g.diags.push(diag("PN2003", s.span, "`init from \"FILE\"` gives the whole model's weights and stands at the top level of a spec", { help: 'write it outside any block; for the backbone alone, write `backbone NAME ... weights="FILE"`' }));
+      return undefined;
+    }
     if (!s.scheme || !scheme) {
       if (s.scheme) g.diags.push(diag("PN2001", s.scheme.span, `unknown initialisation \`${s.scheme.name}\``, { help: didYouMean(s.scheme.name, Object.keys(INIT_STATEMENT)) ?? `known: ${Object.keys(INIT_STATEMENT).join(", ")}` }));
       return undefined;
@@ -143,15 +160,35 @@ const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> }
     return s.otherwise.kind === "If" ? HANDLERS.If(s.otherwise, input, scope, g) : elabBody(s.otherwise, input, scope, g);
   },
   Group: (s, input, scope, g) =>
-    repeated(s, input, scope, g, (cur, rep, reps) => {
-      const inner = s.label ? childScope(scope, { prefix: `${scope.prefix}${s.label.name}${reps > 1 ? `_${rep}` : ""}_` }) : scope;
+    repeated(s, input, scope, g, (cur, rep, reps, label) => {
+      const inner = label ? childScope(scope, { prefix: `${labelPrefix(scope)}${label}${reps > 1 ? `_${rep}` : ""}_` }) : { ...scope, collect: undefined };
       return elabBody(s.body, cur, inner, g);
     }),
+  For: (s, input, scope, g) => {
+    const items = loopItems(s, scope, g);
+    if (!items) return undefined;
+    let cur: TensorRef | undefined = input;
+    for (let i = 0; i < items.length && cur; i++) {
+      if (++g.loopSteps > LIMITS.loopSteps) {
+        if (!g.overflow) g.diags.push(diag("PN3005", s.span, `the loops run more than ${LIMITS.loopSteps} times in all`, { help: "check the loop ranges" }));
+        g.overflow = true;
+        return undefined;
+      }
+      const vars = new Map(scope.env.vars);
+      if (s.vars.length === 2) vars.set(s.vars[0].name, { t: "int", v: i });
+      vars.set(s.vars[s.vars.length - 1].name, items[i]);
+      cur = elabBody(s.body, cur, { ...scope, env: { ...scope.env, vars } }, g);
+    }
+    return cur;
+  },
   Layer: (s, input, scope, g) => {
+    const passed = scope.blockVars?.get(s.callee.name);
+    if (passed) return repeated(s, input, scope, g, (cur, rep, reps, label) => elabCall(s, passed, cur, scope, g, rep, reps, label));
+    if (s.callee.name === "chain") return repeated(s, input, scope, g, (cur, rep, reps, label) => elabChain(s, cur, scope, g, rep, reps, label));
     const op = lookup(OPS, s.callee.name);
-    if (op) return repeated(s, input, scope, g, (cur, rep, reps) => elabOp(s, cur, scope, g, rep, reps));
+    if (op) return repeated(s, input, scope, g, (cur, rep, reps, label) => elabOp(s, cur, scope, g, rep, reps, label));
     const block = scope.module.visible.get(s.callee.name);
-    if (block) return repeated(s, input, scope, g, (cur, rep, reps) => elabCall(s, block, cur, scope, g, rep, reps));
+    if (block) return repeated(s, input, scope, g, (cur, rep, reps, label) => elabCall(s, block, cur, scope, g, rep, reps, label));
     const candidates = [...Object.keys(OPS), ...scope.module.visible.keys()];
     g.diags.push(diag("PN2001", s.callee.span, `unknown layer or block \`${s.callee.name}\``, { help: didYouMean(s.callee.name, candidates) }));
     return undefined;
@@ -168,30 +205,52 @@ function repeated(
   input: TensorRef,
   scope: Scope,
   g: Graph,
-  once: (cur: TensorRef, rep: number, reps: number) => TensorRef | undefined,
+  once: (cur: TensorRef, rep: number, reps: number, label: string | undefined) => TensorRef | undefined,
 ): TensorRef | undefined {
   const reps = s.repeat?.count ?? 1;
   if (reps < 1 || reps > LIMITS.repeat) {
     g.diags.push(diag("PN2004", s.repeat?.span ?? s.span, `a repetition must be between x1 and x${LIMITS.repeat}, got x${reps}`));
     return undefined;
   }
+  const label = labelText(s.label, scope, g);
+  if (s.label && label === undefined) return undefined;
   const depth = scope.callStack.length;
   let cur: TensorRef | undefined = input;
-  for (let rep = 1; rep <= reps && cur; rep++) cur = once(cur, rep, reps);
-  if (cur && s.label && scope.cut && scope.cut.depth === depth && s.label.name === scope.cut.label) scope.cut.reached = true;
+  for (let rep = 1; rep <= reps && cur; rep++) cur = once(cur, rep, reps, label);
+  if (cur && label && scope.cut && scope.cut.depth === depth && label === scope.cut.label) scope.cut.reached = true;
   return cur;
 }
+
 
 export function elabBody(body: Body, input: TensorRef, scope: Scope, g: Graph): TensorRef | undefined {
   let cur: TensorRef | undefined = input;
   for (const stmt of body.stmts) {
     if (!cur || g.overflow || scope.cut?.reached) break;
+    const before: TensorRef = cur;
     cur = (HANDLERS[stmt.kind] as StmtHandler<Stmt>)(stmt, cur, scope, g);
+    if (cur && scope.collect && cur !== before && stmt.kind !== "For" && stmt.kind !== "If") scope.collect.push(cur);
   }
   return cur;
 }
 
-function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number): TensorRef | undefined {
+/** `chain { a; b; c }`: each statement reads the previous one's output; the result is their concat. */
+function elabChain(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number, label: string | undefined): TensorRef | undefined {
+  if (s.branches.length !== 1 || s.args.length > 0) {
+    g.diags.push(diag("PN2021", s.span, "`chain` takes one `{ ... }` body and no arguments", { help: "e.g. `chain { conv 3x3 96 prelu x3 }`" }));
+    return undefined;
+  }
+  const collect: TensorRef[] = [];
+  const out = elabBody(s.branches[0], input, { ...scope, collect }, g);
+  if (!out) return undefined;
+  if (collect.length < 2) {
+    g.diags.push(diag("PN2021", s.branches[0].span, `\`chain\` needs two or more layers to concatenate, got ${collect.length}`));
+    return undefined;
+  }
+  const name = stmtName(scope, g, label, "concat", rep, reps);
+  return g.emit(name, "concat", collect.map((t) => t.name), {}, collect.reduce((a, t) => a + t.channels, 0), scope, s.span);
+}
+
+function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number, label: string | undefined): TensorRef | undefined {
   const def = lookup(OPS, s.callee.name)!;
   const bound = bindArgs(s.args, def.params, scope.env, { what: `\`${s.callee.name}\``, span: s.callee.span }, g.diags);
   if (!bound) return undefined;
@@ -203,7 +262,7 @@ function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: num
     }
     inputs = [];
     for (const b of s.branches) {
-      const out = elabBody(b, input, scope, g);
+      const out = elabBody(b, input, { ...scope, collect: undefined }, g);
       if (!out) return undefined;
       inputs.push(out);
     }
@@ -213,7 +272,7 @@ function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: num
   }
   const lowered = def.lower(bound.values, { inChannels: input.channels, init: scope.init, span: s.span, diags: g.diags }, inputs.map((i) => i.channels));
   if (!lowered) return undefined;
-  const name = stmtName(scope, g, s.label?.name, s.callee.name, rep, reps);
+  const name = stmtName(scope, g, label, s.callee.name, rep, reps);
   const out = g.emit(name, lowered.op, inputs.map((i) => i.name), lowered.attrs, lowered.channels, scope, s.span);
   return out && lowered.activation ? emitActivation(lowered.activation, out, `${name}_${lowered.activation}`, scope, g, s.span) : out;
 }
@@ -231,10 +290,11 @@ const PARAM_TYPES: Record<string, (v: Value) => boolean> = {
   name: (v) => v.t === "sym",
   dims: (v) => v.t === "dims" || v.t === "int",
   list: (v) => v.t === "list" || v.t === "int" || v.t === "range",
+  block: (v) => v.t === "sym",
 };
 export const BLOCK_PARAM_TYPES = Object.keys(PARAM_TYPES);
 
-function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number): TensorRef | undefined {
+function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number, label: string | undefined): TensorRef | undefined {
   const name = block.decl.name!.name;
   if (scope.callStack.includes(name) || scope.callStack.length >= LIMITS.callDepth) {
     g.diags.push(diag("PN2019", s.callee.span, scope.callStack.includes(name) ? `block \`${name}\` calls itself: ${[...scope.callStack, name].join(" -> ")}` : `blocks are nested more than ${LIMITS.callDepth} deep`));
@@ -261,6 +321,7 @@ function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope,
   const bound = bindArgs(s.args, params, scope.env, { what: `block \`${name}\``, span: s.callee.span }, g.diags);
   if (!bound) return undefined;
   const vars = new Map<string, Value>();
+  const blockVars = new Map<string, BlockRef>();
   for (const p of block.decl.params) {
     const v = bound.values[p.name.name] as Value;
     const check = p.type && lookup(PARAM_TYPES, p.type.name);
@@ -268,21 +329,54 @@ function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope,
       g.diags.push(diag("PN2003", bound.spans[p.name.name] ?? s.span, `\`${p.name.name}\` of block \`${name}\` must be ${p.type!.name === "int" ? "an integer" : `a ${p.type!.name}`}, got ${kindName(v)}`));
       return undefined;
     }
+    if (p.type?.name === "block" && v.t === "sym") {
+      // resolved where the block is passed: the callee's own file need not see it
+      const ref = scope.blockVars?.get(v.v) ?? scope.module.visible.get(v.v) ?? block.module.visible.get(v.v);
+      if (!ref) {
+        g.diags.push(diag("PN2001", bound.spans[p.name.name] ?? s.span, `unknown block \`${v.v}\` for \`${p.name.name}\` of block \`${name}\``, { help: didYouMean(v.v, scope.module.visible.keys()) }));
+        return undefined;
+      }
+      blockVars.set(p.name.name, ref);
+    }
     vars.set(p.name.name, v);
   }
   if (!block.decl.body) return undefined;
-  const own = s.label ? `${s.label.name}${reps > 1 ? `_${rep}` : ""}_` : `${autoName(scope, g, name).slice(scope.prefix.length)}_`;
+  const own = label ? `${labelPrefix(scope)}${label}${reps > 1 ? `_${rep}` : ""}_` : `${autoName(scope, g, name)}_`;
   const inner = childScope(scope, {
-    prefix: `${scope.prefix}${scope.callPrefix ?? own}`,
+    prefix: scope.callPrefix !== undefined ? `${scope.prefix}${scope.callPrefix}` : own,
+    blockVars,
     callPrefix: undefined,
     env: { vars, inChannels: input.channels },
     module: block.module,
     callers: [...scope.callers, s.span],
     callStack: [...scope.callStack, name],
   });
+  if (isAlias(block)) {
+    // `block resnet18(...) { resnet unit=basic depths=[2, 2, 2, 2] ... }` names a configuration: its nodes
+    // and cut points are the inner block's, as if that had been called directly
+    inner.callPrefix = "";
+    if (inner.cut && inner.cut.depth === inner.callStack.length) inner.cut.depth++;
+  }
   const out = elabBody(block.decl.body, input, inner, g);
   reanchor(g.diags, before, s.span);
   return out;
+}
+
+/** A block whose whole body is one unlabelled, unrepeated call of another block. */
+export function isAlias(block: BlockRef): boolean {
+  const stmts = block.decl.body?.stmts ?? [];
+  const s = stmts[0];
+  return stmts.length === 1 && s.kind === "Layer" && !s.label && !s.repeat && s.branches.length === 0 && !lookup(OPS, s.callee.name) && block.module.visible.has(s.callee.name);
+}
+
+/** The block an alias stands for (itself when it is not an alias). */
+export function aliasTarget(block: BlockRef): BlockRef {
+  let b = block;
+  for (let k = 0; k < LIMITS.callDepth && isAlias(b); k++) {
+    const s = b.decl.body!.stmts[0] as LayerStmt;
+    b = b.module.visible.get(s.callee.name)!;
+  }
+  return b;
 }
 
 /**
@@ -298,13 +392,13 @@ function reanchor(diags: Diagnostic[], from: number, callSite: Span): void {
   }
 }
 
-/** Labels a cut point may name: the labelled statements of a body (not inside called blocks). */
-export function labelsOf(body: Body): string[] {
-  const out: string[] = [];
-  const walk = (b: Body) => {
-    for (const s of b.stmts) {
-      if ((s.kind === "Layer" || s.kind === "Group") && s.label) out.push(s.label.name);
-      if (s.kind === "Group") walk(s.body);
+/** The labels of a body's statements, as written (not inside called blocks): what a cut point may name. */
+export function labelIdents(body: Body | undefined): Ident[] {
+  const out: Ident[] = [];
+  const walk = (b: Body | undefined) => {
+    for (const s of b?.stmts ?? []) {
+      if ((s.kind === "Layer" || s.kind === "Group") && s.label) out.push(s.label);
+      if (s.kind === "Group" || s.kind === "For") walk(s.body);
       if (s.kind === "If") {
         walk(s.then);
         let o = s.otherwise;
@@ -321,6 +415,11 @@ export function labelsOf(body: Body): string[] {
   };
   walk(body);
   return out;
+}
+
+/** Labels a cut point may name. */
+export function labelsOf(body: Body): string[] {
+  return labelIdents(body).map((l) => l.name);
 }
 
 export { ACTIVATIONS };

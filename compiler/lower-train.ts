@@ -87,9 +87,36 @@ export function lowerTrain(lines: Located<Setting>[], decl: Span, input: InputIR
   if (sc?.variant === "poly") schedule = { kind: "poly", power: sc.values.power as number };
 
   const lrMult: LrMultIR[] = [];
+  // each stage gets its multipliers from one line: a stage named twice would have two
+  const claimedBy = new Map<number, BoundSetting>();
   for (const m of s.get("lr_mult") ?? []) {
     const stages = [...new Set(m.values.stages as number[])].sort((a, b) => a - b);
+    const twice = stages.filter((st) => claimedBy.has(st));
+    if (twice.length > 0) {
+      const first = claimedBy.get(twice[0])!;
+      diags.push(
+        diag("PN2005", m.spans.stages, `\`lr_mult\` names stage${twice.length > 1 ? "s" : ""} ${twice.join(", ")} again: each stage's multipliers are set by one line`, {
+          labels: [{ span: first.spans.stages, message: `stage ${twice[0]} first named here` }],
+        }),
+      );
+    }
+    for (const st of stages) if (!claimedBy.has(st)) claimedBy.set(st, m);
     if (checkStages(stages, m.spans.stages, count, stagesDecl, "`lr_mult`", diags)) lrMult.push({ stages, weight: m.values.weight as number, bias: m.values.bias as number });
+  }
+  // training crops are the network input (runtime/data/config.ts rejects anything else after
+  // generating data): say so at check time, at both places
+  const crop = one("augment")?.values.crop as Pair | undefined;
+  if (crop && (crop[0] !== input.height || crop[1] !== input.width)) {
+    diags.push(
+      diag("PN2004", one("augment")!.spans.crop, `\`augment crop=${crop[0]}x${crop[1]}\` differs from the model input ${input.height}x${input.width}: training crops must be the input size`, {
+        labels: [{ span: input.span, message: `input ${input.height}x${input.width} declared here` }],
+        help: `remove \`crop=\` (it defaults to the input size) or write crop=${input.height}x${input.width}`,
+      }),
+    );
+  }
+  // a cosine schedule that ends above where it starts is a typo
+  if (sc?.variant === "cosine" && (sc.values.min_lr as number) > optimizer.lr) {
+    diags.push(diag("PN2004", sc.spans.min_lr, `\`min_lr=${sc.values.min_lr as number}\` is above the learning rate ${optimizer.lr}`, { help: "the cosine schedule decays from lr to min_lr" }));
   }
   const steps = v("steps", "count") as number | undefined;
   const epochs = v("epochs", "count") as number | undefined;

@@ -1,12 +1,12 @@
 // Sections -> IR: the input, the keypoint schema, the backbone (a block call cut at `until`, or an
-// inline body), the adapter, the stages wired as CMU-Pose wires them (stage 1 reads the features; stage
-// t >= 2 reads concat[pafs(t-1), heatmaps(t-1), features]), and the loss and train settings.
+// inline body), the adapter, the stage graph (compiler/lower-stages.ts), and the loss and train settings.
 import type { Body, DeclOf, LayerStmt, Span } from "../grammar/ast.js";
 import { bindArgs } from "./args.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
-import { childScope, elabBody, Graph, irSpan, labelsOf, type Scope, type TensorRef } from "./elaborate.js";
-import { IR_FORMAT, IR_VERSION, type InputIR, type Ir, type KeypointsIR, type StageOutputIR, type WeightInit } from "./ir/types.js";
+import { aliasTarget, childScope, elabBody, Graph, irSpan, labelsOf, type Scope, type TensorRef } from "./elaborate.js";
+import { IR_FORMAT, IR_VERSION, type InputIR, type Ir, type WeightInit } from "./ir/types.js";
 import { lowerKeypoints } from "./keypoints/lower-keypoints.js";
+import { lowerStageGraph, stageCount } from "./lower-stages.js";
 import { lowerLoss, lowerTrain } from "./lower-train.js";
 import type { Module } from "./modules.js";
 import { DEFAULT_INIT, INIT_STATEMENT } from "./ops.js";
@@ -14,8 +14,7 @@ import type { Located, Sections } from "./sections.js";
 import { INPUT_PARAMS, STAGES_PARAMS } from "./settings.js";
 import { didYouMean, lookup } from "./suggest.js";
 import { EMPTY_ENV, type Value } from "./values.js";
-
-const BRANCHES = ["paf", "heatmap"] as const;
+import { lowerWeightSources } from "./weight-sources.js";
 
 function topScope(module: Module, part: string, prefix: string, init: WeightInit, vars: Map<string, Value>, inChannels: number): Scope {
   return { prefix, counters: new Map(), init, env: { vars, inChannels }, module, part, callers: [], callStack: [] };
@@ -38,13 +37,35 @@ function lowerInput(d: Located<DeclOf<"Input">>, diags: Diagnostic[]): InputIR |
   const bound = bindArgs(d.decl.args, INPUT_PARAMS, EMPTY_ENV, { what: "`input`", span: d.decl.span }, diags);
   if (!bound) return undefined;
   const [height, width, channels] = bound.values.size as number[];
+  const mean = bound.values.mean as number[] | undefined;
+  const std = bound.values.std as number[] | undefined;
+  const perChannel = mean !== undefined || std !== undefined;
+  if (perChannel) {
+    for (const [key, list] of [["mean", mean], ["std", std]] as const) {
+      if (list === undefined) {
+        diags.push(diag("PN2012", d.decl.span, `\`input\` gives \`${key === "mean" ? "std" : "mean"}\` but not \`${key}\``, { help: "per-channel normalisation needs both, one value per channel" }));
+        return undefined;
+      }
+      if (list.length !== channels) {
+        diags.push(diag("PN2004", bound.spans[key], `\`${key}\` needs ${channels} values, one per input channel; got ${list.length}`));
+        return undefined;
+      }
+    }
+    if (std!.some((s) => s <= 0)) {
+      diags.push(diag("PN2004", bound.spans.std, "`std` values must be above 0"));
+      return undefined;
+    }
+  }
+  // with mean/std, the uniform part defaults to the identity: `scale=1/255 mean=0.485,... std=0.229,...`
+  const given = (key: string) => key in bound.spans;
   return {
     tensor: d.decl.name?.name ?? "image",
     height,
     width,
     channels,
-    scale: bound.values.scale as number,
-    shift: bound.values.shift as number,
+    scale: perChannel && !given("scale") ? 1 : (bound.values.scale as number),
+    shift: perChannel && !given("shift") ? 0 : (bound.values.shift as number),
+    ...(perChannel ? { mean: mean!, std: std! } : {}),
     channelOrder: bound.values.order as "bgr" | "rgb",
     span: irSpan(d.decl.span),
   };
@@ -60,12 +81,15 @@ function lowerBackbone(d: Located<DeclOf<"Backbone">>, input: TensorRef, init: W
   if (!decl.callee) return undefined;
   const block = module.visible.get(decl.callee.name);
   if (!block) {
-    g.diags.push(diag("PN2001", decl.callee.span, `unknown backbone \`${decl.callee.name}\``, { help: didYouMean(decl.callee.name, module.visible.keys()) ?? "backbones are blocks: vgg19, resnet18, resnet34, resnet50, resnet101, or your own `block`" }));
+    // written without arguments, only a block that needs none is a plausible meaning (`resnet50`, not `resnet`)
+    const plausible = [...module.visible].filter(([, b]) => decl.args.length > 0 || b.decl.params.every((p) => p.default)).map(([name]) => name);
+    g.diags.push(diag("PN2001", decl.callee.span, `unknown backbone \`${decl.callee.name}\``, { help: didYouMean(decl.callee.name, plausible) ?? "backbones are blocks: vgg19, resnet18, resnet34, resnet50, resnet101, or your own `block`" }));
     return undefined;
   }
   if (until && block.decl.body) {
-    const labels = labelsOf(block.decl.body);
-    if (!labels.includes(until.name)) {
+    const labels = labelsOf(aliasTarget(block).decl.body ?? block.decl.body);
+    // labels computed in loops (`layer{i + 1}`) are only known once the call runs: checked then
+    if (!labels.includes(until.name) && !labels.some((l) => l.includes("{"))) {
       g.diags.push(diag("PN2014", until.span, `\`${decl.callee.name}\` has no cut point \`${until.name}\``, { help: didYouMean(until.name, labels) ?? `its cut points: ${labels.join(", ")}` }));
       return undefined;
     }
@@ -100,69 +124,6 @@ function cutBody(body: Body, until: { name: string; span: Span } | undefined, in
   return elabBody(body, input, scope, g);
 }
 
-function stageBody(d: DeclOf<"Stages">, which: "first" | "refine", branch: (typeof BRANCHES)[number], g: Graph): Body | undefined {
-  const bodies = d[which];
-  if (!bodies) {
-    g.diags.push(diag("PN2021", d.span, `\`stages\` needs a \`${which}\` body`, { help: `e.g. \`${which} each branch { conv 3x3 128 relu x3; conv 1x1 out }\`` }));
-    return undefined;
-  }
-  if (bodies.kind === "EachBranch") return bodies.body;
-  const found = bodies.branches.find((b) => b.name.name === branch);
-  if (!found) {
-    g.diags.push(diag("PN2021", bodies.span, `\`${which}\` has no \`${branch}\` branch`, { help: "give both `heatmap { ... }` and `paf { ... }`, or use `each branch { ... }`" }));
-  }
-  return found?.body;
-}
-
-function lowerStages(d: Located<DeclOf<"Stages">>, count: number, features: TensorRef, keypoints: KeypointsIR, init: WeightInit, g: Graph): StageOutputIR[] | undefined {
-  const { decl, module } = d;
-  if (decl.first?.kind === "PerBranch") {
-    for (const b of [...decl.first.branches, ...(decl.refine?.kind === "PerBranch" ? decl.refine.branches : [])]) {
-      if (!(BRANCHES as readonly string[]).includes(b.name.name)) {
-        g.diags.push(diag("PN2001", b.name.span, `unknown branch \`${b.name.name}\``, { help: didYouMean(b.name.name, BRANCHES) ?? "the branches are `heatmap` and `paf`" }));
-        return undefined;
-      }
-    }
-  }
-  const outChannels = { paf: keypoints.pafChannels, heatmap: keypoints.heatmapChannels };
-  const outputs: StageOutputIR[] = [];
-  for (let t = 1; t <= count; t++) {
-    let input = features;
-    if (t > 1) {
-      const prev = outputs[t - 2];
-      const scope = topScope(module, `stage${t}`, "", init, new Map(), 0);
-      const channels = keypoints.pafChannels + keypoints.heatmapChannels + features.channels;
-      const cat = g.emit(`stage${t}_concat`, "concat", [prev.pafs, prev.heatmaps, features.name], {}, channels, scope, decl.refine?.span ?? decl.span);
-      if (!cat) return undefined;
-      input = cat;
-    }
-    const result: Record<string, string> = {};
-    for (const branch of BRANCHES) {
-      const body = stageBody(decl, t === 1 ? "first" : "refine", branch, g);
-      if (!body) return undefined;
-      const vars = new Map<string, Value>([["out", { t: "int", v: outChannels[branch] }]]);
-      const scope = topScope(module, `stage${t}.${branch}`, `stage${t}_${branch}_`, init, vars, input.channels);
-      const out = elabBody(body, input, scope, g);
-      if (!out) return undefined;
-      if (out === input) {
-        g.diags.push(diag("PN2021", body.span, `the ${branch} branch of stage ${t} has no layers`));
-        return undefined;
-      }
-      if (out.channels !== outChannels[branch]) {
-        g.diags.push(
-          diag("PN3006", body.span, `the ${branch} branch of stage ${t} ends with ${out.channels} channels but must produce ${outChannels[branch]}`, {
-            help: "end the branch with `conv 1x1 out`: `out` is the branch's channel count, computed from the keypoint schema",
-          }),
-        );
-        return undefined;
-      }
-      result[branch] = out.name;
-    }
-    outputs.push({ stage: t, heatmaps: result.heatmap, pafs: result.paf });
-  }
-  return outputs;
-}
-
 const NO_SPAN = (file: string): Span => ({ file, start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 });
 
 /** Lowers a resolved spec to IR. Returns undefined IR when errors prevent a complete graph. */
@@ -191,6 +152,7 @@ export function lowerSpec(sections: Sections, root: Module, diags: Diagnostic[])
   const g = new Graph();
   const image = g.addInput(input.tensor, input.channels);
   let features = lowerBackbone(sections.Backbone!, image, init, g);
+  const weightSources = lowerWeightSources(sections.Backbone, g.nodes.map((n) => n.name), sections.initFrom, diags);
   if (features && sections.Adapter?.decl.body) {
     const scope = topScope(sections.Adapter.module, "adapter", "adapter_", init, new Map(), features.channels);
     features = elabBody(sections.Adapter.decl.body, features, scope, g);
@@ -198,30 +160,36 @@ export function lowerSpec(sections: Sections, root: Module, diags: Diagnostic[])
   diags.push(...g.diags);
   if (!features) return undefined;
   const base = { format: IR_FORMAT, version: IR_VERSION, model: { name: model!.name!.name, span: irSpan(model!.span) }, sources: sections.chain.map((m) => m.path), input } as const;
+  const sourcesPart = weightSources.length ? { weightSources } : {};
   if (!stages) {
-    return { ...base, keypoints: null, tensors: [...g.tensors.values()], nodes: g.nodes, stages: null, outputs: { features: features.name }, loss: null, train: null };
+    return { ...base, keypoints: null, tensors: [...g.tensors.values()], nodes: g.nodes, stages: null, outputs: { features: features.name }, loss: null, train: null, codec: null, ...sourcesPart };
   }
   const sb = bindArgs(stages.decl.args, STAGES_PARAMS, EMPTY_ENV, { what: "`stages`", span: stages.decl.span }, diags);
-  const count = stages.decl.count?.value ?? 0;
+  const count = stageCount(stages.decl);
   if (count < 1 || count > 64) diags.push(diag("PN2004", stages.decl.count?.span ?? stages.decl.span, `the stage count must be between 1 and 64, got ${count}`));
   if (!sb || count < 1 || count > 64 || !keypoints) return undefined;
   const gBefore = g.diags.length;
-  const outputs = lowerStages(stages, count, features, keypoints, init, g);
+  const outputs = lowerStageGraph(stages, features, keypoints, init, g);
   diags.push(...g.diags.slice(gBefore));
   const kpSpan = sections.Keypoints!.decl.span;
   const loss = lowerLoss(sections.loss, stages.decl.span, { ir: keypoints, span: kpSpan }, stages.decl, count, diags);
   const train = lowerTrain(sections.train, stages.decl.span, input, stages.decl, count, diags);
   if (!outputs || !loss || !train) return undefined;
-  const last = outputs[outputs.length - 1];
+  // the last stage that produces each kind of map; a schema without limbs has no `pafs` output
+  const lastHeatmaps = [...outputs].reverse().find((o) => o.heatmaps !== null)!.heatmaps!;
+  const lastPafs = [...outputs].reverse().find((o) => o.pafs !== null)?.pafs ?? null;
   return {
     ...base,
     keypoints,
     tensors: [...g.tensors.values()],
     nodes: g.nodes,
-    stages: { count, stride: sb.values.stride as number, features: features.name, concatOrder: ["pafs", "heatmaps", "features"], outputs, span: irSpan(stages.decl.span) },
-    outputs: { pafs: last.pafs, heatmaps: last.heatmaps },
+    stages: { count, stride: sb.values.stride as number, features: features.name, outputs, span: irSpan(stages.decl.span) },
+    outputs: lastPafs === null ? { heatmaps: lastHeatmaps } : { pafs: lastPafs, heatmaps: lastHeatmaps },
     loss,
     train,
+    // filled in by compile() once shape inference has given the label grid (compiler/ir/codec.ts)
+    codec: null,
+    ...sourcesPart,
   };
 }
 

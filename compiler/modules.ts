@@ -6,11 +6,21 @@ import type { DeclOf, Span } from "../grammar/ast.js";
 import { parseSource, type ParsedFile } from "../grammar/parse.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 
+/** Why an existing path was not read (a folder, a pipe, a device, too large, no permission). */
+export interface ReadFailure {
+  code: "PN1005" | "PN1006";
+  /** completes "`PATH` ..." */
+  problem: string;
+}
+
 /** File access for the compiler. Paths are display paths: POSIX, relative, `std/...` for the library. */
 export interface Host {
-  read(path: string): string | undefined;
+  /** the file's text; undefined if there is no such file */
+  read(path: string): string | undefined | ReadFailure;
   /** an already parsed file for this exact text (the CLI ships the standard library pre-parsed) */
   preparsed?(path: string, text: string): ParsedFile | undefined;
+  /** what is at a path, without reading it (weights files named by a spec); hosts without files omit it */
+  stat?(path: string): "file" | "folder" | "missing" | string;
 }
 
 export const PRELUDE = ["std/vgg.posenet", "std/resnet.posenet", "std/se.posenet"];
@@ -40,14 +50,17 @@ export function resolveRef(from: string, ref: string): string {
   const withExt = /\.posenet$/.test(ref) ? ref : `${ref}.posenet`;
   if (withExt.startsWith("std/")) return withExt;
   const base = from.includes("/") ? from.slice(0, from.lastIndexOf("/") + 1) : "";
+  // absolute if the reference is, or if it is relative to a file named by an absolute path
+  const full = withExt.startsWith("/") ? withExt : base + withExt;
+  const absolute = full.startsWith("/");
   const parts: string[] = [];
-  for (const seg of (withExt.startsWith("/") ? withExt : base + withExt).split("/")) {
+  for (const seg of full.split("/")) {
     if (seg === "..") {
       if (parts.length && parts[parts.length - 1] !== "..") parts.pop();
-      else parts.push("..");
+      else if (!absolute) parts.push(".."); // above the root is the root
     } else if (seg !== "." && seg !== "") parts.push(seg);
   }
-  return (withExt.startsWith("/") ? "/" : "") + parts.join("/");
+  return (absolute ? "/" : "") + parts.join("/");
 }
 
 export interface Program {
@@ -59,6 +72,11 @@ export interface Program {
 
 const MAX_FILES = 256;
 
+/** A path as shown in a message: a hostile one can be megabytes long. */
+function shortPath(path: string): string {
+  return path.length <= 200 ? path : `${path.slice(0, 100)}…${path.slice(-60)} (${path.length.toLocaleString("en-US")} characters)`;
+}
+
 // Parsing is pure, and the standard library is parsed for every spec: keep recent parses by text.
 const parseCache = new Map<string, ParsedFile>();
 function parseCached(path: string, text: string): ParsedFile {
@@ -66,6 +84,8 @@ function parseCached(path: string, text: string): ParsedFile {
   let parsed = parseCache.get(key);
   if (!parsed) {
     parsed = parseSource(path, text);
+    // only files of ordinary size: 64 trees of 1 MiB specs would hold gigabytes (a language server lives long)
+    if (text.length > 256 * 1024) return parsed;
     if (parseCache.size >= 64) parseCache.delete(parseCache.keys().next().value!);
     parseCache.set(key, parsed);
   }
@@ -76,6 +96,8 @@ export function loadProgram(rootPath: string, host: Host): Program {
   const modules = new Map<string, Module>();
   const diagnostics: Diagnostic[] = [];
   const loading: { path: string; via: "import" | "extends" }[] = [];
+  // the root's text, read once up front (so that a file that changes meanwhile is read once)
+  let rootText: string | undefined;
 
   const load = (path: string, via: "import" | "extends", ref?: { span: Span }): Module | undefined => {
     const existing = modules.get(path);
@@ -91,13 +113,15 @@ export function loadProgram(rootPath: string, host: Host): Program {
       diagnostics.push(diag("PN2008", ref!.span, `more than ${MAX_FILES} files are involved; refusing to load \`${path}\``));
       return undefined;
     }
-    const text = host.read(path);
-    if (text === undefined) {
-      if (ref) diagnostics.push(diag("PN2008", ref.span, `cannot find \`${path}\``, { help: isStd(path) ? "the standard library has std/vgg, std/resnet and std/se" : undefined }));
+    const text = path === rootPath && rootText !== undefined ? rootText : host.read(path);
+    if (typeof text !== "string") {
+      const span = ref?.span ?? { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 };
+      if (text) diagnostics.push(diag(text.code, span, `\`${shortPath(path)}\` ${text.problem}`));
+      else if (ref) diagnostics.push(diag("PN2008", ref.span, `cannot find \`${shortPath(path)}\``, { help: isStd(path) ? "the standard library has std/vgg, std/resnet and std/se" : undefined }));
       return undefined;
     }
     const parsed = host.preparsed?.(path, text) ?? parseCached(path, text);
-    for (const e of parsed.errors) diagnostics.push(diag(e.kind === "invalid-character" ? "PN1001" : "PN1002", e.span, e.message));
+    for (const e of parsed.errors) diagnostics.push(diag(e.code ?? (e.kind === "invalid-character" ? "PN1001" : "PN1002"), e.span, e.message));
     const module: Module = { path, parsed, imports: [], own: new Map(), visible: new Map() };
     modules.set(path, module);
     loading.push({ path, via });
@@ -127,9 +151,11 @@ export function loadProgram(rootPath: string, host: Host): Program {
     const missing = PRELUDE.filter((p) => !modules.has(p)).join(", ");
     diagnostics.push(diag("PN2008", { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 }, `posec's standard library is incomplete: cannot read ${missing}`, { help: "the installation of posec is broken; reinstall it" }));
   }
-  const root = host.read(rootPath) === undefined ? undefined : load(rootPath, "import");
-  if (!root) {
-    diagnostics.push(diag("PN2008", { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 }, `cannot read \`${rootPath}\``));
+  const first = host.read(rootPath);
+  rootText = typeof first === "string" ? first : undefined;
+  const root = first === undefined ? undefined : load(rootPath, "import");
+  if (first === undefined) {
+    diagnostics.push(diag("PN2008", { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 }, `cannot read \`${shortPath(rootPath)}\`: no such file`));
   }
   for (const m of modules.values()) link(m, prelude, diagnostics);
   return { root, modules, prelude, diagnostics };

@@ -6,7 +6,7 @@ import type { IrOp, OpAttrs, Padding, Pair, WeightInit } from "./ir/types.js";
 import type { ParamSpec, TypeSpec } from "./args.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 
-export const ACTIVATIONS = ["relu", "leakyrelu", "prelu", "sigmoid", "tanh"] as const;
+export const ACTIVATIONS = ["relu", "leakyrelu", "prelu", "elu", "sigmoid", "tanh"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface LowerCtx {
@@ -97,7 +97,7 @@ function poolDef(op: "maxpool" | "avgpool"): OpDef {
   };
 }
 
-function simple<K extends "relu" | "prelu" | "sigmoid" | "tanh" | "gap">(op: K, summary: string): OpDef {
+function simple<K extends "relu" | "prelu" | "elu" | "sigmoid" | "tanh" | "gap">(op: K, summary: string): OpDef {
   return { summary, params: [], lower: (_v, ctx) => ({ op, attrs: {} as OpAttrs[K], channels: ctx.inChannels }) };
 }
 
@@ -179,6 +179,7 @@ export const OPS: Record<string, OpDef> = {
   },
   relu: simple("relu", "rectified linear unit"),
   prelu: simple("prelu", "parametric ReLU with a learned slope per channel (initialised to 0.25)"),
+  elu: simple("elu", "exponential linear unit with alpha 1: x for x > 0, exp(x) - 1 otherwise"),
   sigmoid: simple("sigmoid", "logistic sigmoid"),
   tanh: simple("tanh", "hyperbolic tangent"),
   gap: simple("gap", "global average pool: [H,W,C] -> [1,1,C]"),

@@ -27,16 +27,28 @@ const ansiStyle: Style = {
 function lineText(source: string | undefined, line: number): string | undefined {
   if (source === undefined) return undefined;
   const lines = source.split("\n");
-  return line >= 1 && line <= lines.length ? lines[line - 1].replace(/\r$/, "").replace(/\t/g, " ") : undefined;
+  // invisible characters (NUL, zero-width space, ...) are shown as one visible column each
+  return line >= 1 && line <= lines.length ? lines[line - 1].replace(/\r$/, "").replace(/\t/g, " ").replace(/[\p{Cc}\p{Cf}]/gu, "\uFFFD") : undefined;
 }
+
+/** Columns of source shown around a span on a long line. */
+const FRAME_WIDTH = 120;
 
 /** The underlined snippet for one span; multi-line spans underline to the end of their first line. */
 function snippet(span: Span, marker: string, message: string, source: string | undefined, gutter: number, st: Style, color: (s: string) => string): string[] {
-  const text = lineText(source, span.line);
+  let text = lineText(source, span.line);
   const pad = " ".repeat(gutter);
   if (text === undefined) return [`${pad} ${st.blue("|")} ${color(message)}`];
-  const start = Math.max(0, span.col - 1);
-  const end = span.endLine === span.line ? Math.max(start + 1, span.endCol - 1) : Math.max(start + 1, text.length);
+  let start = Math.max(0, span.col - 1);
+  let end = span.endLine === span.line ? Math.max(start + 1, span.endCol - 1) : Math.max(start + 1, text.length);
+  // A very long line (generated or hostile input) is shown as a window around the span's start.
+  if (text.length > FRAME_WIDTH) {
+    const from = Math.max(0, Math.min(start - 20, text.length - FRAME_WIDTH));
+    const shift = from > 0 ? from - 1 : 0; // one column for the leading "…"
+    text = (from > 0 ? "…" : "") + text.slice(from, from + FRAME_WIDTH) + (from + FRAME_WIDTH < text.length ? "…" : "");
+    start -= shift;
+    end = Math.min(end - shift, text.length);
+  }
   const under = " ".repeat(start) + marker.repeat(Math.max(1, Math.min(end, text.length + 1) - start));
   return [
     `${String(span.line).padStart(gutter)} ${st.blue("|")} ${text}`,

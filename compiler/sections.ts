@@ -10,10 +10,15 @@ export interface Located<T> {
   module: Module;
 }
 
+/** The scheme word of `init from "FILE"`. */
+export const INIT_FROM = "from";
+
 const SINGLE = ["Version", "Model", "Input", "Keypoints", "Backbone", "Adapter", "Stages", "Init"] as const;
 type SingleKind = (typeof SINGLE)[number];
 
 export type Sections = { [K in SingleKind]?: Located<DeclOf<K>> } & {
+  /** `init from "FILE"`: the whole model's starting weights (kept apart from `init SCHEME`, which it complements) */
+  initFrom?: Located<DeclOf<"Init">>;
   loss: Located<Setting>[];
   train: Located<Setting>[];
   /** the files of the extends chain, the root first */
@@ -29,6 +34,7 @@ const SECTION_WORD: Record<string, string> = {
   Adapter: "adapter",
   Stages: "stages",
   Init: "init",
+  InitFrom: "init from",
   Loss: "loss",
   Train: "train",
 };
@@ -50,17 +56,19 @@ export function collectSections(module: Module, diags: Diagnostic[], seen = new 
   const ownTrain: Located<Setting>[] = [];
   for (const d of module.parsed.ast.decls) {
     if (d.kind === "Import" || d.kind === "Block") continue;
-    const prev = own[d.kind];
+    // `init from "FILE"` is its own section: a spec may say both where weights come from and how the rest start
+    const key = d.kind === "Init" && d.stmt.scheme?.name === INIT_FROM ? "InitFrom" : d.kind;
+    const prev = own[key];
     if (prev) {
       diags.push(
-        diag("PN2018", d.span, `\`${SECTION_WORD[d.kind]}\` appears twice in this file`, {
+        diag("PN2018", d.span, `\`${SECTION_WORD[key]}\` appears twice in this file`, {
           labels: [{ span: prev.span, message: "first here" }],
           help: d.kind === "Loss" || d.kind === "Train" ? "merge the two sections into one" : "keep one of them",
         }),
       );
       continue;
     }
-    own[d.kind] = d;
+    own[key] = d;
     if (d.kind === "Loss") ownLoss.push(...d.settings.map((s) => ({ decl: s, module })));
     if (d.kind === "Train") ownTrain.push(...d.settings.map((s) => ({ decl: s, module })));
   }
@@ -69,5 +77,6 @@ export function collectSections(module: Module, diags: Diagnostic[], seen = new 
     const d = own[k];
     if (d) (out as Record<string, unknown>)[k] = { decl: d, module };
   }
+  if (own.InitFrom) out.initFrom = { decl: own.InitFrom as DeclOf<"Init">, module };
   return out;
 }

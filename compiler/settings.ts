@@ -7,6 +7,7 @@ import { diag, type Diagnostic } from "./diagnostics.js";
 import type { Located } from "./sections.js";
 import { didYouMean, lookup } from "./suggest.js";
 import { EMPTY_ENV } from "./values.js";
+import { BACKEND_PREFERENCES } from "../core/backends.js";
 
 export interface SettingDef {
   params?: ParamSpec[];
@@ -17,13 +18,23 @@ export interface SettingDef {
 }
 
 const float = (name: string, def: number, extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, type: { kind: "float", min: 0 }, default: def, ...extra });
+// Ranges of the training settings: what makes sense for an optimizer, not merely what parses
+// (a zero learning rate, a momentum of 5 or an Adam beta of 1.5 are mistakes that `check` reports).
+/** learning rate: positive, at most 10 */
+const lr = (def: number): ParamSpec => float("lr", def, { namedOnly: true, type: { kind: "float", above: 0, max: 10 } });
+/** momentum and Adam betas: 0 <= x < 1 */
+const fraction = (name: string, def: number): ParamSpec => float(name, def, { namedOnly: true, type: { kind: "float", min: 0, below: 1 } });
+/** weight decay: 0 <= x <= 1 */
+const decay = (def: number): ParamSpec => float("weight_decay", def, { namedOnly: true, type: { kind: "float", min: 0, max: 1 } });
 const int = (name: string, def: number | undefined, min = 1, extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, type: { kind: "int", min, max: 2 ** 31 - 1 }, default: def, ...extra });
 
 export const INPUT_PARAMS: ParamSpec[] = [
   { name: "size", type: { kind: "size3" }, required: true, doc: "height x width x channels, e.g. 368x368x3" },
-  { name: "scale", type: { kind: "float" }, default: 1 / 256, namedOnly: true },
+  { name: "scale", type: { kind: "float", above: 0 }, default: 1 / 256, namedOnly: true, doc: "pixel multiplier (positive)" },
   { name: "shift", type: { kind: "float" }, default: -0.5, namedOnly: true },
   { name: "order", type: { kind: "choice", options: ["bgr", "rgb"] }, default: "bgr", namedOnly: true },
+  { name: "mean", type: { kind: "floatList" }, namedOnly: true, doc: "per-channel mean subtracted after scale/shift, e.g. ImageNet's 0.485,0.456,0.406" },
+  { name: "std", type: { kind: "floatList", above: 0 }, namedOnly: true, doc: "per-channel standard deviation divided by, e.g. 0.229,0.224,0.225" },
 ];
 
 export const STAGES_PARAMS: ParamSpec[] = [int("stride", 8, 1, { namedOnly: true, doc: "stride of the label grid" })];
@@ -46,7 +57,7 @@ export const KEYPOINT_SETTINGS: Record<string, SettingDef> = {
     params: [
       { name: "name", type: { kind: "names" }, required: true },
       { name: "keypoints", type: { kind: "int", min: 1, max: 1000 }, namedOnly: true },
-      { name: "sigmas", type: { kind: "floatList", min: 0 }, namedOnly: true },
+      { name: "sigmas", type: { kind: "floatList", above: 0 }, namedOnly: true },
     ],
     doc: "the annotation format `from` indices refer to, and its OKS sigmas",
   },
@@ -80,34 +91,35 @@ export const TRAIN_SETTINGS: Record<string, SettingDef> = {
         { name: "annotations", type: { kind: "string" }, default: "annotations/person_keypoints_train2017.json", namedOnly: true },
         { name: "images", type: { kind: "string" }, default: "train2017", namedOnly: true },
       ],
-      synth: [int("count", 512, 1, { namedOnly: true }), int("size", undefined, 16, { namedOnly: true }), int("seed", 1, 0, { namedOnly: true })],
+      // the synthetic generator draws people of at least 32 pixels (runtime/data/synth.ts)
+      synth: [int("count", 512, 1, { namedOnly: true, type: { kind: "int", min: 1, max: 10_000_000 } }), int("size", undefined, 32, { namedOnly: true, type: { kind: "int", min: 32, max: 16384 } }), int("seed", 1, 0, { namedOnly: true })],
     },
     doc: "training data: `data coco \"DIR\" annotations=... images=...` or `data synth count=N size=S seed=K`",
   },
-  targets: { params: [float("sigma", 7, { namedOnly: true }), float("paf_width", 1, { namedOnly: true })], doc: "Gaussian sigma in input pixels, PAF half-width in label cells" },
+  targets: { params: [float("sigma", 7, { namedOnly: true, type: { kind: "float", above: 0, max: 1000 } }), float("paf_width", 1, { namedOnly: true, type: { kind: "float", above: 0, max: 1000 } })], doc: "Gaussian sigma in input pixels, PAF half-width in label cells" },
   augment: {
     params: [
       { name: "scale", type: { kind: "floatRange", min: 0.01, max: 100 }, default: [0.5, 1.1], namedOnly: true },
       { name: "rotate", type: { kind: "float", min: 0, max: 180 }, default: 40, namedOnly: true },
       { name: "flip", type: { kind: "float", min: 0, max: 1 }, default: 0.5, namedOnly: true },
       { name: "crop", type: { kind: "pair", min: 8, max: 16384 }, namedOnly: true },
-      { name: "perturb", type: { kind: "float", min: 0 }, default: 40, namedOnly: true },
+      { name: "perturb", type: { kind: "float", min: 0, max: 16384 }, default: 40, namedOnly: true },
     ],
     doc: "augmentation: scale range, rotation in degrees, flip probability, crop size, centre perturbation in pixels",
   },
   optimizer: {
     variants: {
-      sgd: [float("lr", 4e-5, { namedOnly: true }), float("momentum", 0.9, { namedOnly: true }), float("weight_decay", 5e-4, { namedOnly: true }), { name: "nesterov", type: { kind: "bool" }, default: false, namedOnly: true }],
-      adam: [float("lr", 1e-4, { namedOnly: true }), float("beta1", 0.9, { namedOnly: true }), float("beta2", 0.999, { namedOnly: true }), float("eps", 1e-8, { namedOnly: true }), float("weight_decay", 0, { namedOnly: true })],
+      sgd: [lr(4e-5), fraction("momentum", 0.9), decay(5e-4), { name: "nesterov", type: { kind: "bool" }, default: false, namedOnly: true }],
+      adam: [lr(1e-4), fraction("beta1", 0.9), fraction("beta2", 0.999), float("eps", 1e-8, { namedOnly: true, type: { kind: "float", above: 0, max: 1 } }), decay(0)],
     },
     doc: "optimizer and its hyper-parameters",
   },
   schedule: {
     variants: {
       constant: [],
-      step: [float("gamma", 0.333, { namedOnly: true }), int("every", 136106, 1, { namedOnly: true })],
-      cosine: [float("min_lr", 0, { namedOnly: true })],
-      poly: [float("power", 0.9, { namedOnly: true })],
+      step: [float("gamma", 0.333, { namedOnly: true, type: { kind: "float", above: 0, max: 1 } }), int("every", 136106, 1, { namedOnly: true })],
+      cosine: [float("min_lr", 0, { namedOnly: true, type: { kind: "float", min: 0, max: 10 } })],
+      poly: [float("power", 0.9, { namedOnly: true, type: { kind: "float", above: 0, max: 100 } })],
     },
     doc: "learning-rate schedule",
   },
@@ -115,19 +127,19 @@ export const TRAIN_SETTINGS: Record<string, SettingDef> = {
   lr_mult: {
     params: [
       { name: "stages", type: { kind: "intList", min: -1_000_000, max: 1_000_000 }, required: true, namedOnly: true },
-      float("weight", 1, { namedOnly: true }),
-      float("bias", 2, { namedOnly: true }),
+      float("weight", 1, { namedOnly: true, type: { kind: "float", min: 0, max: 1e6 } }),
+      float("bias", 2, { namedOnly: true, type: { kind: "float", min: 0, max: 1e6 } }),
     ],
     repeatable: true,
     doc: "learning-rate multipliers for the weights and biases of the given stages",
   },
-  batch: { params: [int("size", undefined, 1, { required: true })], doc: "images per step" },
+  batch: { params: [int("size", undefined, 1, { required: true, type: { kind: "int", min: 1, max: 65536 } })], doc: "images per step" },
   steps: { params: [int("count", undefined, 1, { required: true })], doc: "training steps" },
   epochs: { params: [int("count", undefined, 1, { required: true })], doc: "passes over the data" },
   seed: { params: [int("value", undefined, 0, { required: true })], doc: "random seed" },
   checkpoint: { params: [int("every", 500, 1, { namedOnly: true })], doc: "checkpoint cadence in steps" },
   log: { params: [int("every", 10, 1, { namedOnly: true })], doc: "logging cadence in steps" },
-  backend: { params: [{ name: "name", type: { kind: "choice", options: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] }, required: true }], doc: "preferred tfjs backend" },
+  backend: { params: [{ name: "name", type: { kind: "choice", options: BACKEND_PREFERENCES }, required: true }], doc: "preferred tfjs backend" },
 };
 
 export interface BoundSetting extends Bound {

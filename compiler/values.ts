@@ -81,6 +81,8 @@ export function evaluate(expr: Expr, env: Env): Result {
       }
       if (env.inChannels === undefined) return fail(expr.span, "`in.channels` is only available inside a layer body");
       return ok({ t: "int", v: env.inChannels });
+    case "Path":
+      return fail(expr.span, `\`${expr.parts.map((p) => p.name).join(".")}\` names a stage output: it can only be used in a stage group's \`input\``);
     case "Paren":
       return evaluate(expr.inner, env);
     case "Unary": {
@@ -155,6 +157,9 @@ function binary(expr: Extract<Expr, { kind: "Binary" }>, env: Env): Result {
     case "/":
       if (y === 0) return fail(expr.right.span, "division by zero");
       return numeric(x / y, ints && x % y === 0, expr.span);
+    case "^":
+      // `width * 2 ^ i`: integer powers stay integers
+      return numeric(x ** y, ints && y >= 0, expr.span);
     case "%":
       if (!ints) return fail(expr.span, "`%` needs integers");
       if (y === 0) return fail(expr.right.span, "division by zero");

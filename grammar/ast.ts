@@ -29,13 +29,16 @@ export type Expr =
   | { kind: "Name"; name: string; span: Span }
   /** `in.channels` */
   | { kind: "Member"; object: "in"; field: Ident; span: Span }
+  /** `prev.pafs`, `paf_stages.last.pafs`: a stage output (only in a stage group's `input`) */
+  | { kind: "Path"; parts: Ident[]; span: Span }
+  /** `[3, 4, 6, 3]`: a list value (`bracketed` tells the formatter how it was written) */
   | { kind: "Unary"; op: "-" | "not"; operand: Expr; span: Span }
   | { kind: "Binary"; op: BinaryOp; left: Expr; right: Expr; span: Span }
   | { kind: "Range"; from: Expr; to: Expr; span: Span }
-  | { kind: "List"; items: Expr[]; span: Span }
+  | { kind: "List"; items: Expr[]; bracketed?: boolean; span: Span }
   | { kind: "Paren"; inner: Expr; span: Span };
 
-export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
+export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "^" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
 
 // ---------- arguments ----------
 export type Arg =
@@ -49,12 +52,23 @@ export interface Body {
   span: Span;
 }
 
-export type Stmt = LayerStmt | GroupStmt | IfStmt | RequireStmt | InitStmt;
+export type Stmt = LayerStmt | GroupStmt | IfStmt | RequireStmt | InitStmt | ForStmt;
+
+/**
+ * A statement label: a plain name, or a template whose `{expr}` parts are evaluated where the
+ * statement runs (`layer{i + 1}`, `Mconv{b}_stage{s}_L2`).
+ */
+export interface Label extends Ident {
+  /** literal text and expressions, alternating: parts[0] text, parts[1] expr, parts[2] text, ... */
+  template?: (string | Expr)[];
+  /** set when a `{...}` part is not an expression (reported by the checker) */
+  templateError?: string;
+}
 
 /** `[label:] callee args... [{ branch } { branch }...] [xN]` */
 export interface LayerStmt {
   kind: "Layer";
-  label?: Ident;
+  label?: Label;
   callee: Ident;
   args: Arg[];
   branches: Body[];
@@ -64,7 +78,7 @@ export interface LayerStmt {
 /** `[label:] { stmts } [xN]` */
 export interface GroupStmt {
   kind: "Group";
-  label?: Ident;
+  label?: Label;
   body: Body;
   repeat?: { count: number; span: Span };
   span: Span;
@@ -80,6 +94,15 @@ export interface RequireStmt {
   kind: "Require";
   condition?: Expr;
   message?: { value: string; span: Span };
+  span: Span;
+}
+/** `for d in [3, 4]`, `for i, d in depths`, `for k in 1..5`: the body once per item, in order */
+export interface ForStmt {
+  kind: "For";
+  /** one name (the item) or two (0-based index, item) */
+  vars: Ident[];
+  iterable?: Expr;
+  body: Body;
   span: Span;
 }
 /** `init kaiming mode=fan_out`: default initialisation for the rest of the enclosing scope */
@@ -106,6 +129,21 @@ export interface BlockParam {
   span: Span;
 }
 
+/** One line of a stage group: `[label:] input refs`, or `trunk|heatmaps|pafs { ... }`. */
+export type GroupItem =
+  | { kind: "Input"; label?: Label; refs: Expr[]; span: Span }
+  | { kind: "Part"; label?: Label; part: Ident; body: Body; span: Span };
+
+/** `group NAME COUNT outputs=pafs|heatmaps|both { ... }`: COUNT consecutive stages wired alike. */
+export interface StageGroup {
+  kind: "StageGroup";
+  name: Ident;
+  count?: { value: number; span: Span };
+  args: Arg[];
+  items: GroupItem[];
+  span: Span;
+}
+
 export type StageBodies =
   | { kind: "EachBranch"; body: Body; span: Span }
   | { kind: "PerBranch"; branches: { name: Ident; body: Body }[]; span: Span };
@@ -123,6 +161,8 @@ export type Decl =
       args: Arg[];
       body?: Body;
       until?: Ident;
+      /** `weights="resnet50.pth"`: a weights file for the backbone's layers (taken out of `args`) */
+      weights?: { value: Expr; span: Span };
       span: Span;
     }
   | { kind: "Adapter"; body?: Body; span: Span }
@@ -132,6 +172,8 @@ export type Decl =
       args: Arg[];
       first?: StageBodies;
       refine?: StageBodies;
+      /** the general form; a `stages` section uses either groups or `first`/`refine` */
+      groups: StageGroup[];
       span: Span;
     }
   | { kind: "Loss"; settings: Setting[]; span: Span }
@@ -151,4 +193,4 @@ export type DeclOf<K extends DeclKind> = Extract<Decl, { kind: K }>;
 
 /** Binding power of the expression operators, higher binds tighter (`neg` is unary minus): the parser's
  * precedence climbing (build-ast.ts) and the formatter's parentheses (format.ts) read the same table. */
-export const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7 };
+export const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7, "^": 8 };

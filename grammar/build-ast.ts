@@ -3,6 +3,8 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { PRECEDENCE } from "./ast.js";
+import { parser } from "./parser.js";
+import { lex } from "./tokens.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -122,12 +124,16 @@ export class AstBuilder {
       }
       case "backboneDecl": {
         const body = sub(n, "body");
+        // `weights=` belongs to the backbone itself, not to the block it calls
+        const all = this.args(n);
+        const weights = all.find((a) => a.kind === "Named" && a.name.name === "weights");
         return {
           kind: "Backbone",
           callee: this.ident(tok(n, "callee")),
-          args: this.args(n),
+          args: all.filter((a) => a !== weights),
           body: body ? this.body(body) : undefined,
           until: this.ident(tok(n, "until")),
+          ...(weights ? { weights: { value: weights.value, span: weights.span } } : {}),
           span,
         };
       }
@@ -141,9 +147,13 @@ export class AstBuilder {
           kind: "Stages",
           count: count ? { value: Number(count.image), span: this.spanOfTokens(count, count) } : undefined,
           args: this.args(n),
+          groups: subs(n, "stagesItem").flatMap((it) => {
+            const g = sub(it, "groupDecl");
+            return g ? this.stageGroup(g) : [];
+          }),
           span,
         };
-        for (const sb of subs(n, "stageBodies")) {
+        for (const sb of subs(n, "stagesItem").flatMap((it) => subs(it, "stageBodies"))) {
           const which = tok(sb, "which");
           const bodies = this.stageBodies(sb);
           if (!which || !bodies) continue;
@@ -176,6 +186,65 @@ export class AstBuilder {
       default:
         return undefined;
     }
+  }
+
+  stageGroup(node: CstNode): A.StageGroup[] {
+    const name = this.ident(tok(node, "name"));
+    if (!name) return [];
+    const count = tok(node, "count");
+    const items = subs(node, "groupItem").flatMap((it): A.GroupItem[] => {
+      const label = this.label(tok(it, "label"));
+      const span = this.span([it]);
+      const refs = sub(it, "refs");
+      if (refs) {
+        const e = this.listExpr(refs);
+        return e ? [{ kind: "Input", label, refs: e.kind === "List" && !e.bracketed ? e.items : [e], span }] : [];
+      }
+      const part = this.ident(tok(it, "part"));
+      const body = sub(it, "body");
+      return part && body ? [{ kind: "Part", label, part, body: this.body(body), span }] : [];
+    });
+    return [{ kind: "StageGroup", name, count: count ? { value: Number(count.image), span: this.spanOfTokens(count, count) } : undefined, args: this.args(node), items, span: this.span([node]) }];
+  }
+
+  /** A label token; a template's `{expr}` parts are parsed here with the expression grammar. */
+  label(t: IToken | undefined): A.Label | undefined {
+    const id = this.ident(t);
+    if (!t || !id || t.tokenType.name !== "LabelTemplate") return id;
+    const template: (string | A.Expr)[] = [];
+    const re = /\{([^{}]*)\}/g;
+    let last = 0;
+    for (let m = re.exec(t.image); m; m = re.exec(t.image)) {
+      template.push(t.image.slice(last, m.index));
+      const expr = this.subExpr(m[1], t, m.index + 1);
+      if (!expr) return { ...id, template: undefined, templateError: `\`{${m[1]}}\` in the label is not an expression` } as A.Label;
+      template.push(expr);
+      last = m.index + m[0].length;
+    }
+    template.push(t.image.slice(last));
+    return { ...id, template };
+  }
+
+  /** Parses `text`, found at `offset` inside token `host` (one line), as an expression with real spans. */
+  private subExpr(text: string, host: IToken, offset: number): A.Expr | undefined {
+    const lexed = lex(text);
+    if (lexed.errors.length > 0 || lexed.tokens.length === 0) return undefined;
+    const shifted = lexed.tokens.map((k) => ({
+      ...k,
+      startOffset: host.startOffset + offset + k.startOffset,
+      endOffset: host.startOffset + offset + (k.endOffset ?? k.startOffset),
+      startLine: host.startLine,
+      endLine: host.startLine,
+      startColumn: (host.startColumn ?? 1) + offset + (k.startColumn ?? 1) - 1,
+      endColumn: (host.startColumn ?? 1) + offset + (k.endColumn ?? k.startColumn ?? 1) - 1,
+    }));
+    const p = parser();
+    const saved = p.input;
+    p.input = shifted;
+    const cst = p.rangeExpr();
+    const ok = p.errors.length === 0;
+    p.input = saved;
+    return ok ? this.rangeExpr(cst) : undefined;
   }
 
   /** Duplicate `first`/`refine` entries are reported by the checker; the builder keeps the first. */
@@ -225,10 +294,23 @@ export class AstBuilder {
     }
     const init = sub(node, "initStmt");
     if (init) return this.initStmt(init);
+    const loop = sub(node, "forStmt");
+    if (loop) {
+      const iter = sub(loop, "iterable");
+      const body = sub(loop, "body");
+      const span = this.span([loop]);
+      return {
+        kind: "For",
+        vars: toks(loop, "vars").map((v) => this.ident(v)!),
+        iterable: iter ? this.rangeExpr(iter) : undefined,
+        body: body ? this.body(body) : { kind: "Body", stmts: [], span },
+        span,
+      };
+    }
     const layer = sub(node, "layerStmt");
     if (!layer) return undefined;
     const span = this.span([layer]);
-    const label = this.ident(tok(layer, "label"));
+    const label = this.label(tok(layer, "label"));
     const rep = tok(layer, "Repeat");
     const repeat = rep ? { count: Number(rep.image.slice(1)), span: this.spanOfTokens(rep, rep) } : undefined;
     const group = sub(layer, "group");
@@ -350,7 +432,15 @@ export class AstBuilder {
       }
     }
     const name = tok(node, "name");
+    const path = toks(node, "path");
+    if (name && path.length > 0) return { kind: "Path", parts: [name, ...path].map((t) => this.ident(t)!), span };
     if (name) return { kind: "Name", name: name.image, span };
+    if (toks(node, "LBracket").length > 0) {
+      const inner = sub(node, "bracket");
+      const e = inner ? this.listExpr(inner) : undefined;
+      const items = !e ? [] : e.kind === "List" && !e.bracketed ? e.items : [e];
+      return { kind: "List", items, bracketed: true, span };
+    }
     const field = this.ident(tok(node, "field"));
     if (field) return { kind: "Member", object: "in", field, span };
     const paren = sub(node, "paren");

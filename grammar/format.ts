@@ -2,7 +2,7 @@
 // statement per line, two-space indentation, at most one blank line where the source had any; a body
 // written on one line stays on one line if it holds no comments. Comments stay attached to the
 // statement they precede or end. Formatting its own output changes nothing (tested on every fixture).
-import { PRECEDENCE, type Arg, type Body, type Decl, type Expr, type FileAst, type Setting, type StageBodies, type Stmt } from "./ast.js";
+import { PRECEDENCE, type Arg, type Body, type Decl, type Expr, type FileAst, type GroupItem, type Setting, type StageBodies, type StageGroup, type Stmt } from "./ast.js";
 import type { Comment } from "./parse.js";
 
 
@@ -23,6 +23,8 @@ export function formatExpr(e: Expr, compact = false, parent = 0): string {
       return e.name;
     case "Member":
       return `in.${e.field.name}`;
+    case "Path":
+      return e.parts.map((p) => p.name).join(".");
     case "Paren":
       return `(${formatExpr(e.inner, compact)})`;
     case "Unary":
@@ -30,7 +32,7 @@ export function formatExpr(e: Expr, compact = false, parent = 0): string {
     case "Range":
       return `${formatExpr(e.from, true)}..${formatExpr(e.to, true)}`;
     case "List":
-      return e.items.map((i) => formatExpr(i, compact)).join(",");
+      return e.bracketed ? `[${e.items.map((i) => formatExpr(i, compact)).join(compact ? "," : ", ")}]` : e.items.map((i) => formatExpr(i, compact)).join(",");
     case "Binary": {
       // `a-b` between two names is how limbs and flip pairs are written: keep it tight
       if (e.op === "-" && e.left.kind === "Name" && e.right.kind === "Name") return `${e.left.name}-${e.right.name}`;
@@ -76,8 +78,9 @@ class Printer {
     }
   }
 
-  private hasCommentsWithin(startLine: number, endLine: number): boolean {
-    return this.comments.slice(this.next).some((c) => c.span.line >= startLine && c.span.line <= endLine);
+  /** Comments inside the lines (and, given `end`, before that offset: a comment after a one-line body's `}` ends the line, it is not inside). */
+  private hasCommentsWithin(startLine: number, endLine: number, end?: number): boolean {
+    return this.comments.slice(this.next).some((c) => c.span.line >= startLine && c.span.line <= endLine && (end === undefined || c.span.start < end));
   }
 
   private blankBefore(line: number): boolean {
@@ -115,14 +118,14 @@ class Printer {
 
   /** `{ a; b }` if it was written on one line without comments, else one statement per line. */
   body<T extends { span: { line: number; endLine: number } }>(
-    span: { line: number; endLine: number },
+    span: { line: number; endLine: number; end?: number },
     items: T[],
     indent: string,
     print: (item: T, indent: string) => string,
     emit: (item: T, indent: string, first: boolean, lineContinues: boolean) => void,
   ): string {
     if (items.length === 0) return "{}";
-    if (span.line === span.endLine && !this.hasCommentsWithin(span.line, span.endLine)) {
+    if (span.line === span.endLine && !this.hasCommentsWithin(span.line, span.endLine, span.end)) {
       return `{ ${items.map((i) => print(i, indent)).join("; ")} }`;
     }
     // Multi-line: a comment on the line of `{` stays there; the items go on lines of their own.
@@ -155,8 +158,12 @@ class Printer {
         return `init ${s.scheme?.name ?? ""}${formatArgs(s.args)}`;
       case "Require":
         return `require ${s.condition ? formatExpr(s.condition) : "true"} ${JSON.stringify(s.message?.value ?? "")}`;
+      case "For":
+        return `for ${s.vars.map((v) => v.name).join(", ")} in ${s.iterable ? formatExpr(s.iterable) : "[]"} ${this.block(s.body, indent)}`;
       case "If": {
-        let text = `if ${s.condition ? formatExpr(s.condition) : "true"} ${this.block(s.then, indent)}`;
+        // a comment after a one-line `then { }` that an `else` follows on a later line is inside the statement: expand
+        const thenSpan = s.otherwise ? { ...s.then.span, end: undefined } : s.then.span;
+        let text = `if ${s.condition ? formatExpr(s.condition) : "true"} ${this.body(thenSpan, s.then.stmts, indent, (t, ind) => this.stmt(t, ind), (t, ind, first, cont) => this.line(t, ind, () => this.stmt(t, ind), first, cont))}`;
         if (s.otherwise) text += ` else ${s.otherwise.kind === "If" ? this.stmt(s.otherwise, indent) : this.block(s.otherwise, indent)}`;
         return text;
       }
@@ -178,6 +185,17 @@ class Printer {
     return this.body(sb.span, items, indent, (b, ind) => `${b.name.name} ${this.block(b.body, ind)}`, (b, ind, first, cont) => this.line(b, ind, () => `${b.name.name} ${this.block(b.body, ind)}`, first, cont));
   }
 
+  groupItem(it: GroupItem, indent: string): string {
+    const label = it.label ? `${it.label.name}: ` : "";
+    return it.kind === "Input" ? `${label}input ${it.refs.map((r) => formatExpr(r)).join(", ")}` : `${label}${it.part.name} ${this.block(it.body, indent)}`;
+  }
+
+  group(g: StageGroup, indent: string): string {
+    const text = (it: GroupItem, ind: string) => this.groupItem(it, ind);
+    const items = this.body(g.span, g.items, indent, text, (it, ind, first, cont) => this.line(it, ind, () => text(it, ind), first, cont));
+    return `group ${g.name.name}${g.count ? ` ${g.count.value}` : ""}${formatArgs(g.args)} ${items}`;
+  }
+
   decl(d: Decl): string {
     switch (d.kind) {
       case "Version":
@@ -192,16 +210,20 @@ class Printer {
         return `keypoints ${d.name?.name ?? ""}${formatArgs(d.args)}${d.body ? " " + this.settings(d.span.line === d.span.endLine ? d.span : { line: d.span.line, endLine: d.span.endLine }, d.body, "") : ""}`;
       case "Backbone": {
         const head = d.body ? this.block(d.body, "") : `${d.callee?.name ?? ""}${formatArgs(d.args)}`;
-        return `backbone ${head}${d.until ? ` until ${d.until.name}` : ""}`;
+        return `backbone ${head}${d.until ? ` until ${d.until.name}` : ""}${d.weights ? ` weights=${formatExpr(d.weights.value, true)}` : ""}`;
       }
       case "Adapter":
         return `adapter ${d.body ? this.block(d.body, "") : "{}"}`;
       case "Stages": {
-        const items = [d.first && { which: "first", sb: d.first }, d.refine && { which: "refine", sb: d.refine }]
-          .filter((x): x is { which: string; sb: StageBodies } => !!x)
-          .map((x) => ({ ...x, span: { line: x.sb.span.line, endLine: x.sb.span.endLine } }));
-        const text = (x: { which: string; sb: StageBodies }, ind: string) => `${x.which} ${this.stageBodies(x.sb, ind)}`;
-        return `stages ${d.count?.value ?? 1}${formatArgs(d.args)} ${this.body(d.span, items, "", text, (x, ind, first, cont) => this.line(x, ind, () => text(x, ind), first, cont))}`;
+        type Item = { which: string; sb?: StageBodies; g?: StageGroup; span: { line: number; endLine: number; start: number } };
+        const items: Item[] = [
+          ...[d.first && { which: "first", sb: d.first }, d.refine && { which: "refine", sb: d.refine }]
+            .filter((x): x is { which: string; sb: StageBodies } => !!x)
+            .map((x) => ({ ...x, span: { line: x.sb.span.line, endLine: x.sb.span.endLine, start: x.sb.span.start } })),
+          ...d.groups.map((g) => ({ which: "group", g, span: g.span })),
+        ].sort((a, b) => a.span.start - b.span.start);
+        const text = (x: Item, ind: string) => (x.g ? this.group(x.g, ind) : `${x.which} ${this.stageBodies(x.sb!, ind)}`);
+        return `stages${d.count ? ` ${d.count.value}` : ""}${formatArgs(d.args)} ${this.body(d.span, items, "", text, (x, ind, first, cont) => this.line(x, ind, () => text(x, ind), first, cont))}`;
       }
       case "Loss":
         return `loss ${this.settings(d.span, d.settings, "")}`;

@@ -12,6 +12,9 @@ import {
 } from "chevrotain";
 import * as T from "./tokens.js";
 
+/** Syntax errors reported per file; the parser stops recovering after this many. */
+export const MAX_SYNTAX_ERRORS = 50;
+
 /** Newline or `;` after `lex` normalisation. */
 export const Term = T.Newline;
 
@@ -23,6 +26,9 @@ const TOKEN_LABELS: Record<string, string> = {
   Dims: "a size like 3x3",
   StringLiteral: "a string",
   Repeat: "a repetition like x3",
+  LabelTemplate: "a label like `layer{i + 1}`",
+  LBracket: "`[`",
+  RBracket: "`]`",
   Newline: "the end of the statement (newline or `;`)",
   LBrace: "`{`",
   RBrace: "`}`",
@@ -52,6 +58,8 @@ const RULE_LABELS: Record<string, string> = {
   stmt: "a layer, `{ ... }`, `if`, `require`, `init`, or a `}` closing the body",
   layerStmt: "a layer name or `{`",
   stageBodies: "`each branch { ... }` or `{ heatmap { ... } paf { ... } }`",
+  stagesItem: "`first`, `refine` or `group`",
+  groupItem: "`input ...`, `trunk { ... }`, `heatmaps { ... }` or `pafs { ... }`",
   primary: "a value (a number, size, string, name or `(`)",
   expr: "a value",
   arg: "an argument",
@@ -81,6 +89,28 @@ class PosenetParser extends CstParser {
   constructor() {
     super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 2, nodeLocationTracking: "none", errorMessageProvider, skipValidations: process.env.POSEC_GRAMMAR_CHECKS !== "1" });
     this.performSelfAnalysis();
+    // Bounded error recovery. chevrotain recovers inside a repetition by calling the repetition again
+    // from within itself, so each such recovery nests a call (thousands of errors in one body overflow
+    // the stack), and every error costs an exception. After MAX_SYNTAX_ERRORS the parser stops: it
+    // sees the end of the input right after the offending token (grammar/parse.ts says so).
+    // (`this.errors` copies the list: the count is read from chevrotain's own array.)
+    const self = this as unknown as {
+      attemptInRepetitionRecovery: (...args: unknown[]) => void;
+      SAVE_ERROR: (error: unknown) => unknown;
+      _errors: unknown[];
+      currIdx: number;
+      tokVectorLength: number;
+    };
+    const recoverInRepetition = self.attemptInRepetitionRecovery;
+    self.attemptInRepetitionRecovery = function (this: typeof self, ...args: unknown[]) {
+      if (this._errors.length < MAX_SYNTAX_ERRORS) recoverInRepetition.apply(this, args);
+    };
+    const saveError = self.SAVE_ERROR;
+    self.SAVE_ERROR = function (this: typeof self, error: unknown) {
+      const saved = saveError.call(this, error);
+      if (this._errors.length > MAX_SYNTAX_ERRORS) this.tokVectorLength = Math.min(this.tokVectorLength, this.currIdx + 2);
+      return saved;
+    };
   }
 
   file = this.RULE("file", () => {
@@ -157,6 +187,8 @@ class PosenetParser extends CstParser {
       this.CONSUME(T.Until);
       this.CONSUME2(T.Identifier, { LABEL: "until" });
     });
+    // `until layer2 weights="resnet50.pth"`: the backbone's own arguments may follow the cut point
+    this.MANY2({ GATE: () => this.argAhead(), DEF: () => this.SUBRULE2(this.arg) });
   });
 
   adapterDecl = this.RULE("adapterDecl", () => {
@@ -166,17 +198,59 @@ class PosenetParser extends CstParser {
 
   stagesDecl = this.RULE("stagesDecl", () => {
     this.CONSUME(T.Stages);
-    this.CONSUME(T.Integer, { LABEL: "count" });
+    this.OPTION(() => this.CONSUME(T.Integer, { LABEL: "count" }));
     this.args();
     this.CONSUME(T.LBrace);
-    this.OPTION(() => {
-      this.SUBRULE(this.stageBodies);
+    this.OPTION2(() => {
+      this.SUBRULE(this.stagesItem);
       this.MANY2(() => {
         this.CONSUME(Term);
-        this.SUBRULE2(this.stageBodies);
+        this.SUBRULE2(this.stagesItem);
       });
     });
     this.CONSUME(T.RBrace);
+  });
+
+  stagesItem = this.RULE("stagesItem", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.stageBodies) }, { ALT: () => this.SUBRULE(this.groupDecl) }]);
+  });
+
+  /** `group NAME COUNT outputs=pafs { input features, prev.pafs; trunk { ... }; pafs { ... } }` */
+  groupDecl = this.RULE("groupDecl", () => {
+    this.CONSUME(T.Group);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.CONSUME(T.Integer, { LABEL: "count" }));
+    this.args();
+    this.CONSUME(T.LBrace);
+    this.OPTION2(() => {
+      this.SUBRULE(this.groupItem);
+      this.MANY2(() => {
+        this.CONSUME(Term);
+        this.SUBRULE2(this.groupItem);
+      });
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  groupItem = this.RULE("groupItem", () => {
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Identifier, { LABEL: "label" }) }, { ALT: () => this.CONSUME(T.LabelTemplate, { LABEL: "label" }) }]);
+      this.CONSUME(T.Colon);
+    });
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(T.Input);
+          this.SUBRULE(this.listExpr, { LABEL: "refs" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Identifier, { LABEL: "part" });
+          this.SUBRULE(this.body);
+        },
+      },
+    ]);
   });
 
   stageBodies = this.RULE("stageBodies", () => {
@@ -250,7 +324,8 @@ class PosenetParser extends CstParser {
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.OPTION(() => {
       this.CONSUME(T.Colon);
-      this.CONSUME2(T.Identifier, { LABEL: "type" });
+      // `unit: block`: a parameter that takes a block
+      this.OR([{ ALT: () => this.CONSUME2(T.Identifier, { LABEL: "type" }) }, { ALT: () => this.CONSUME(T.Block, { LABEL: "type" }) }]);
     });
     this.OPTION2(() => {
       this.CONSUME(T.Equals);
@@ -275,13 +350,27 @@ class PosenetParser extends CstParser {
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.requireStmt) },
       { ALT: () => this.SUBRULE(this.initStmt) },
+      { ALT: () => this.SUBRULE(this.forStmt) },
       { ALT: () => this.SUBRULE(this.layerStmt) },
     ]);
   });
 
+  /** `for i in 1..5 { ... }`, `for i, d in depths { ... }`: i counts from 0 when two names are given */
+  forStmt = this.RULE("forStmt", () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.Identifier, { LABEL: "vars" });
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME2(T.Identifier, { LABEL: "vars" });
+    });
+    this.CONSUME(T.In);
+    this.SUBRULE(this.rangeExpr, { LABEL: "iterable" });
+    this.SUBRULE(this.body);
+  });
+
   layerStmt = this.RULE("layerStmt", () => {
     this.OPTION(() => {
-      this.CONSUME(T.Identifier, { LABEL: "label" });
+      this.OR3([{ ALT: () => this.CONSUME(T.Identifier, { LABEL: "label" }) }, { ALT: () => this.CONSUME(T.LabelTemplate, { LABEL: "label" }) }]);
       this.CONSUME(T.Colon);
     });
     this.OR([
@@ -385,11 +474,27 @@ class PosenetParser extends CstParser {
       { ALT: () => this.CONSUME(T.Dims, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.True, { LABEL: "literal" }) },
       { ALT: () => this.CONSUME(T.False, { LABEL: "literal" }) },
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "name" });
+          // `prev.pafs`, `paf_stages.last.pafs`: a path naming a stage output
+          this.MANY(() => {
+            this.CONSUME(T.Dot);
+            this.CONSUME3(T.Identifier, { LABEL: "path" });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.OPTION(() => this.SUBRULE2(this.listExpr, { LABEL: "bracket" }));
+          this.CONSUME(T.RBracket);
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.In, { LABEL: "inKw" });
-          this.CONSUME(T.Dot);
+          this.CONSUME2(T.Dot);
           this.CONSUME2(T.Identifier, { LABEL: "field" });
         },
       },

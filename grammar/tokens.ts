@@ -1,7 +1,7 @@
 // Tokens of the .posenet language. Newlines are significant (they end statements, like `;`); inside
 // parentheses they are dropped by `lex` so that long parameter lists can wrap. Comments run from `#` to
 // the end of the line and are kept in their own group so that the formatter can put them back.
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import { createToken, Lexer, tokenMatcher, type IToken, type TokenType } from "chevrotain";
 
 /** Any word that may name an argument (`stages=5,6`, `init=kaiming`): identifiers and keywords alike. */
 export const ArgName = createToken({ name: "ArgName", pattern: Lexer.NA });
@@ -51,14 +51,24 @@ export const Not = keyword("not", [PrefixOp]);
 export const True = keyword("true");
 export const False = keyword("false");
 export const In = keyword("in");
+export const For = keyword("for");
+export const Group = keyword("group");
 
 export const KEYWORDS = [
   Posenet, Model, Extends, Import, As, Input, Keypoints, Backbone, Adapter, Stages, First, Refine, Each,
-  Branch, Loss, Train, Block, Until, If, Else, Require, Init, And, Or, Not, True, False, In,
+  Branch, Loss, Train, Block, Until, If, Else, Require, Init, And, Or, Not, True, False, In, For, Group,
 ];
 
-// `x5` repeats a statement; it must not swallow identifiers such as `xavier` or `x5a`.
+// `x5` repeats a statement; it must not swallow identifiers such as `xavier` or `x5a`. `x1`..`x9` are
+// also ordinary names where they do not end a statement (`lex` turns those back into identifiers).
 export const Repeat = createToken({ name: "Repeat", pattern: /x[0-9]+(?![A-Za-z0-9_])/ });
+// `layer{i + 1}:`, `Mconv{b}_stage{s}_L2:`, `{k}:`: a label computed from loop indices and parameters.
+// One token (no spaces around the braces), recognised only right before its `:`. The bounds keep a
+// failed attempt cheap on hostile input (a long run of `{x}` without a colon).
+export const LabelTemplate = createToken({
+  name: "LabelTemplate",
+  pattern: /(?:[A-Za-z_][A-Za-z0-9_]{0,255})?(?:\{[^{}\n]{1,128}\}[A-Za-z0-9_]{0,255}){1,16}(?=[ \t]{0,64}:(?!:))/,
+});
 // `3x3`, `368x368x3`: kernel sizes and image sizes.
 export const Dims = createToken({ name: "Dims", pattern: /[0-9]+(?:x[0-9]+)+(?![A-Za-z0-9_.])/ });
 export const Float = createToken({
@@ -70,6 +80,8 @@ export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:
 
 export const DotDot = createToken({ name: "DotDot", pattern: /\.\./ });
 export const Dot = createToken({ name: "Dot", pattern: /\./ });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/ });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 export const LBrace = createToken({ name: "LBrace", pattern: /\{/ });
 export const RBrace = createToken({ name: "RBrace", pattern: /\}/ });
 export const LParen = createToken({ name: "LParen", pattern: /\(/ });
@@ -89,6 +101,7 @@ export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [Bin
 export const Star = createToken({ name: "Star", pattern: /\*/, categories: [BinaryOp] });
 export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [BinaryOp] });
 export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [BinaryOp] });
+export const Caret = createToken({ name: "Caret", pattern: /\^/, categories: [BinaryOp] });
 
 export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, line_breaks: true });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
@@ -102,6 +115,7 @@ export const ALL_TOKENS: TokenType[] = [
   Comment,
   Newline,
   StringLiteral,
+  LabelTemplate,
   Dims,
   Float,
   Integer,
@@ -110,6 +124,8 @@ export const ALL_TOKENS: TokenType[] = [
   Identifier,
   DotDot,
   Dot,
+  LBracket,
+  RBracket,
   LBrace,
   RBrace,
   LParen,
@@ -129,6 +145,7 @@ export const ALL_TOKENS: TokenType[] = [
   Star,
   Slash,
   Percent,
+  Caret,
 ];
 
 const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false, skipValidations: process.env.POSEC_GRAMMAR_CHECKS !== "1" });
@@ -161,6 +178,16 @@ export function lex(text: string): LexResult {
     }
     if ((type === RBrace || type === Else) && lastIsTerm()) tokens.pop();
     tokens.push(raw);
+  }
+  // `x3` repeats only at the end of a statement, after something it can repeat; anywhere else it is a name.
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i].tokenType !== Repeat) continue;
+    const prev = tokens[i - 1];
+    const after = tokens[i + 1]?.tokenType;
+    const ends = after === undefined || after === Newline || after === RBrace;
+    const opener = [Newline, LBrace, Colon, Equals, Comma, LParen, LBracket, In];
+    const follows = prev !== undefined && !opener.includes(prev.tokenType) && !tokenMatcher(prev, BinaryOp) && !tokenMatcher(prev, PrefixOp);
+    if (!(ends && follows)) tokens[i] = { ...tokens[i], tokenType: Identifier, tokenTypeIdx: Identifier.tokenTypeIdx! };
   }
   return {
     tokens,

@@ -4,9 +4,10 @@ export { selectBackend, formatBackendReport, type BackendReport, type BackendPre
 export { PosecError, isPosecError } from "./errors.js";
 export { dataFromFlag, requireData, synthCacheDir } from "./data/choose.js";
 export { openDataset, batches, sampleConfigFromIr, synthesizeDataset, type Batch, type BatchStream, type CocoDataset, type SampleConfig } from "./data/index.js";
+export { datasetChannelWeights } from "./data/joints.js";
 export { poseLoss, maskedL2, hardJointLoss, type PoseLossValue, type StageOutput, type PoseTargets } from "./losses/index.js";
 export { buildModel, setWeights, getWeights, canonicalWeightName, type BuiltModel } from "./model/build.js";
-export { PosecPool2D, PosecResizeBilinear, type PoolConfig } from "./model/layers.js";
+export { PosecDilatedDepthwiseConv2D, PosecPool2D, PosecResizeBilinear, type PoolConfig } from "./model/layers.js";
 export { PoseOptimizer, learningRate, paramPolicy, type TrainableParam } from "./train/optimizer.js";
 export { saveCheckpoint, readCheckpoint, latestCheckpoint, graphHash, type LoadedCheckpoint } from "./train/checkpoint.js";
 export { train, trainStep, type TrainOptions, type TrainResult, type StepRecord } from "./train/loop.js";

@@ -66,6 +66,10 @@ await build({
   legalComments: "none",
   logLevel: "error",
 });
+// (2b) the PyTorch target's .py files, copied as they are into every generated package
+// (compiler/emit/pytorch/support.ts finds them in dist/python when bundled)
+const { cpSync } = await import("node:fs");
+cpSync(join(root, "compiler/emit/pytorch/python"), join(root, "dist/python"), { recursive: true, filter: (src) => !src.includes("__pycache__") });
 // (3) the standard library pre-parsed, so that every `posec check` need not parse it again
 const parseEntry = join(cache, "parse.mjs");
 await build({ entryPoints: [join(root, "grammar/parse.ts")], bundle: true, platform: "node", format: "esm", outfile: parseEntry, logLevel: "error", packages: "external", absWorkingDir: root });
@@ -82,4 +86,6 @@ writeAtomic(join(root, "dist", "stdlib.parsed.json"), JSON.stringify(parsedStd))
 const { execFileSync } = await import("node:child_process");
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.types.json")], { stdio: "inherit" });
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+// (5) the stamp bin/ensure-built.js compares the sources with (written last: a build cut short leaves none)
+writeAtomic(join(root, "dist", ".built"), `${new Date().toISOString()}\n`);
 console.log(`posec ${pkg.version}: built dist/posec.js, dist/runtime.js (+ types) and compiler/schema-validators.generated.js`);

@@ -1,19 +1,35 @@
 import { join } from "node:path";
 import { hasErrors } from "../../compiler/diagnostics.js";
-import { TARGETS, type EmittedFile } from "../../compiler/emit/emitter.js";
+import type { EmittedFile } from "../../compiler/emit/emitter.js";
+import { TARGETS } from "../../compiler/emit/targets.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { didYouMean } from "../../compiler/suggest.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
+import { checkOutDir, checkOutFile } from "../../runtime/util/out-path.js";
 import { UsageError, type CommandSpec } from "../args.js";
-import { compileSpec, printDiagnosticList } from "../common.js";
+import { buildReport, type BuiltTarget } from "./build-report.js";
+import { POSEC_TARBALL } from "../../compiler/emit/tfjs/project.js";
+import { compileSpec, PACKAGE_ROOT, printDiagnosticList } from "../common.js";
+import { packPackage } from "../pack.js";
+
+/** What `posec build FILE` builds without --target: the tfjs training program and the ONNX model. */
+export const DEFAULT_TARGETS = ["tfjs", "onnx"];
+
+/**
+ * Where each target's files go: one target writes into --out itself; several write one folder each,
+ * `<out>/<target>/`, so that no two targets share a file name (both tfjs and pytorch write README.md).
+ */
+export function targetDir(outDir: string, target: string, targetCount: number): string {
+  return targetCount === 1 ? outDir : join(outDir, target);
+}
 
 export const build: CommandSpec = {
   name: "build",
   summary: "compile a spec to one or more targets (one compilation shared by all of them)",
-  usage: "posec build FILE [--target ir,onnx,tfjs,pytorch] [--out DIR] [--seed N]",
+  usage: "posec build FILE [--target ir,onnx,tfjs,pytorch] [--out DIR] [--seed N]\n\nwithout --target: the tfjs training program and the ONNX model, in DIR/tfjs and DIR/onnx",
   positionals: { min: 1, max: 1, name: "a .posenet file" },
   flags: {
-    target: { type: "string", value: "LIST", help: `comma-separated targets: ${Object.keys(TARGETS).join(", ")}`, default: "ir" },
+    target: { type: "string", value: "LIST", help: `comma-separated targets: ${Object.keys(TARGETS).join(", ")} (default: ${DEFAULT_TARGETS.join(",")}); several go to one subfolder each` },
     emit: { type: "string", value: "LIST", help: "same as --target" },
     out: { type: "string", value: "DIR", help: "output directory (default: build/<model name>)" },
     seed: { type: "int", value: "N", help: "seed of the initial weights", default: 1 },
@@ -21,7 +37,9 @@ export const build: CommandSpec = {
     "fold-bn": { type: "boolean", help: "onnx: fold batch normalisation into the preceding convolution" },
   },
   async run({ flags, positionals }) {
-    const targets = String(flags.emit ?? flags.target).split(",").map((t) => t.trim()).filter(Boolean);
+    const given = (flags.emit ?? flags.target) as string | undefined;
+    const targets = given === undefined ? DEFAULT_TARGETS : [...new Set(given.split(",").map((t) => t.trim()).filter(Boolean))];
+    if (!targets.length) throw new UsageError(`--target needs at least one target (targets: ${Object.keys(TARGETS).join(", ")})`);
     for (const t of targets) {
       if (!Object.prototype.hasOwnProperty.call(TARGETS, t)) {
         throw new UsageError(`unknown target \`${t}\`${didYouMean(t, Object.keys(TARGETS)) ? `: ${didYouMean(t, Object.keys(TARGETS))}` : ""} (targets: ${Object.keys(TARGETS).join(", ")})`);
@@ -35,27 +53,26 @@ export const build: CommandSpec = {
     }
     printDiagnosticList(result.diagnostics, sources, "pretty");
     const outDir = typeof flags.out === "string" ? flags.out : join("build", result.ir.model.name);
+    checkOutDir(outDir, "the output folder (--out)");
     // Emit everything first, write only if every target succeeded: no half-built output directory.
+    const built: BuiltTarget[] = [];
     const files: EmittedFile[] = [];
-    const owners: string[] = [];
-    for (const t of [...new Set(targets)]) {
+    for (const t of targets) {
       const emitter = await TARGETS[t].load();
       const emitted = await emitter.emit(result.ir, { seed: flags.seed as number, flags: { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"] } });
       printDiagnosticList(emitted.diagnostics, sources, "pretty");
       if (hasErrors(emitted.diagnostics)) return 1;
-      files.push(...emitted.files);
-      owners.push(...emitted.files.map(() => t));
+      // the tfjs program depends on the posec that generated it, written beside it as a tarball
+      if (t === "tfjs") emitted.files.push({ path: POSEC_TARBALL, data: packPackage(PACKAGE_ROOT) });
+      const dir = targetDir(outDir, t, targets.length);
+      built.push({ target: t, dir, files: emitted.files.map((f) => f.path) });
+      files.push(...emitted.files.map((f) => ({ path: join(dir, f.path), data: f.data })));
     }
-    // Two targets writing the same path with different bytes would silently lose one of them.
-    const seen = new Map<string, { target: string; data: string | Uint8Array }>();
-    for (const [i, f] of files.entries()) {
-      const prev = seen.get(f.path);
-      const same = prev && Buffer.compare(Buffer.from(prev.data), Buffer.from(f.data)) === 0;
-      if (prev && !same) throw new UsageError(`targets ${prev.target} and ${owners[i]} both write ${f.path}: build them into separate --out folders`);
-      seen.set(f.path, { target: owners[i], data: f.data });
-    }
-    for (const f of files) writeFileAtomic(join(outDir, f.path), f.data);
-    for (const f of files) process.stdout.write(`wrote ${join(outDir, f.path)}\n`);
+    for (const f of files) checkOutFile(f.path);
+    for (const f of files) writeFileAtomic(f.path, f.data);
+    const { inferShapes } = await import("../../compiler/shapes.js");
+    const shapes = inferShapes(result.ir, result.ir.input.height, result.ir.input.width).report;
+    process.stdout.write(buildReport(result.ir, shapes, built));
     return 0;
   },
 };

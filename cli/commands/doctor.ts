@@ -1,5 +1,6 @@
 import { cpus, totalmem } from "node:os";
-import type { CommandSpec } from "../args.js";
+import { backendList, isBackendPreference } from "../../core/backends.js";
+import { UsageError, type CommandSpec } from "../args.js";
 
 export const doctor: CommandSpec = {
   name: "doctor",
@@ -7,10 +8,11 @@ export const doctor: CommandSpec = {
   usage: "posec doctor [--backend B] [--threads N]",
   positionals: { min: 0, max: 0, name: "no positional arguments" },
   flags: {
-    backend: { type: "string", value: "B", help: "auto, tensorflow-gpu, tensorflow, wasm or cpu", default: "auto" },
+    backend: { type: "string", value: "B", help: backendList(), default: "auto" },
     threads: { type: "int", value: "N", help: "wasm threads" },
   },
   async run({ flags }) {
+    if (!isBackendPreference(String(flags.backend))) throw new UsageError(`--backend must be ${backendList()}, got \`${String(flags.backend)}\``);
     const { selectBackend, formatBackendReport } = await import("../../runtime/backends/select.js");
     const report = await selectBackend({ prefer: flags.backend as "auto", threads: flags.threads as number | undefined });
     process.stdout.write(`node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB\n`);

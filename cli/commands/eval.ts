@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isPoseIr } from "../../compiler/ir/types.js";
-import { inferShapes } from "../../compiler/shapes.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { PosecError } from "../../runtime/errors.js";
 import { UsageError, type CommandSpec } from "../args.js";
@@ -19,11 +18,12 @@ function datasetPaths(dir: string, annotations?: string, images?: string): { ann
 export const evaluate: CommandSpec = {
   name: "eval",
   summary: "COCO keypoint AP/AR (exact to pycocotools) of a results file, a model on a dataset, or the decoder's ceiling",
-  usage: "posec eval --gt GT.json --results DT.json [--json]\n       posec eval --model M --data DIR [--limit N] [--json]\n       posec eval --oracle --spec FILE --data DIR [--json]",
+  usage: "posec eval --gt GT.json --results DT.json [--keypoints SCHEMA] [--json]\n       posec eval --model M --data DIR [--limit N] [--json]\n       posec eval --oracle --spec FILE --data DIR [--json]",
   positionals: { min: 0, max: 0, name: "no positional arguments" },
   flags: {
     gt: { type: "string", value: "FILE", help: "COCO keypoint ground truth" },
     results: { type: "string", value: "FILE", help: "COCO keypoint results ([{image_id, category_id, keypoints, score}])" },
+    keypoints: { type: "string", value: "SCHEMA", help: "with --gt/--results: the built-in schema whose dataset the files hold (its keypoint count and OKS sigmas: coco18/body25 = COCO's 17, mpi15, hand21, face70)", default: "coco18" },
     model: { type: "string", value: "PATH", help: "checkpoint, run folder or ONNX file to run over --data" },
     data: { type: "string", value: "DIR", help: "COCO-format folder (annotations.json + images/, or COCO's val2017 layout)" },
     annotations: { type: "string", value: "FILE", help: "annotation file inside --data" },
@@ -43,7 +43,11 @@ export const evaluate: CommandSpec = {
     if (modes !== 1) throw new UsageError("give either --gt and --results, or --model with --data, or --oracle with --spec and --data");
     if (flags.results !== undefined || flags.gt !== undefined) {
       if (typeof flags.gt !== "string" || typeof flags.results !== "string") throw new UsageError("--gt and --results go together");
-      run = ev.evaluateKeypointFiles(flags.gt, flags.results);
+      const { BUILTIN_KEYPOINTS } = await import("../../compiler/keypoints/builtin.js");
+      const { lookup } = await import("../../compiler/suggest.js");
+      const schema = lookup(BUILTIN_KEYPOINTS, String(flags.keypoints));
+      if (!schema) throw new UsageError(`--keypoints takes a built-in schema (${Object.keys(BUILTIN_KEYPOINTS).join(", ")}); got \`${flags.keypoints}\``);
+      run = ev.evaluateKeypointFiles(flags.gt, flags.results, ev.oksSigmasFor(schema({ file: "<built-in>", line: 1, col: 1, endLine: 1, endCol: 1 })));
     } else {
       if (typeof flags.data !== "string") throw new UsageError("--data DIR is required with --model or --oracle");
       const paths = datasetPaths(flags.data, flags.annotations as string | undefined, flags.images as string | undefined);
@@ -63,8 +67,7 @@ export const evaluate: CommandSpec = {
         }
         if (!isPoseIr(result.ir)) throw new PosecError(`${flags.spec} has no stages`, "PN5005");
         const dataset = await readCocoDataset(paths.annotations, paths.images, result.ir.keypoints, { minArea: 0 });
-        const grid = inferShapes(result.ir, result.ir.input.height, result.ir.input.width).report!.outputs.heatmaps;
-        run = (await evaluateOracle(result.ir, [grid[0], grid[1]], dataset, { limit, progress: report })).run;
+        run = (await evaluateOracle(result.ir, dataset, { limit, progress: report })).run;
       } else {
         const scaleSearch = parseScales(flags.scales);
         const { loadNetwork } = await import("../../runtime/infer/runner.js");

@@ -9,22 +9,29 @@ import type { Ir } from "../../compiler/ir/types.js";
 import { loadIr } from "../../compiler/ir/load.js";
 import { modelParams } from "../../compiler/weights/index.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
+import { checkOutFile } from "../../runtime/util/out-path.js";
 import { PosecError } from "../../runtime/errors.js";
 import { UsageError, type CommandSpec } from "../args.js";
 import { compileSpec, displayPath, printDiagnosticList } from "../common.js";
 
 export const exportCommand: CommandSpec = {
   name: "export",
-  summary: "write a trained checkpoint as an ONNX model",
-  usage: "posec export [FILE] --checkpoint DIR [--out model.onnx] [--all-stages] [--fold-bn]",
+  summary: "write a trained checkpoint as an ONNX model (or a PyTorch state dict for the generated model.py)",
+  usage: "posec export [FILE] --checkpoint DIR [--out model.onnx] [--all-stages] [--fold-bn]\n       posec export FILE --weights WEIGHTS [--strict] [--out model.onnx]\n       posec export FILE --checkpoint DIR --format pytorch [--out model.pt]",
   positionals: { min: 0, max: 1, name: "a .posenet file (default: the checkpoint's model.ir.json)" },
   flags: {
     checkpoint: { type: "string", value: "PATH", help: "a checkpoint folder (model.json + weights.bin), a run folder (its latest checkpoint), or a PyTorch state dict (.pt) from the generated PyTorch program" },
+    weights: { type: "string", value: "FILE", help: "foreign weights mapped onto the spec by name, as `posec import` does: a Caffe .caffemodel or a PyTorch state dict with torchvision naming" },
+    strict: { type: "boolean", help: "with --weights: refuse unless every tensor of the spec is loaded and every tensor of the file is used" },
     out: { type: "string", value: "FILE", help: "the ONNX file to write (default: build/<model name>/model.onnx)" },
     "all-stages": { type: "boolean", help: "also output every stage's heatmaps and PAFs (stage<N>_heatmaps, stage<N>_pafs)" },
     "fold-bn": { type: "boolean", help: "fold batch normalisation into the preceding convolution" },
+    format: { type: "string", value: "F", help: "onnx (default), or pytorch: a torch.save state dict that `posec build --target pytorch`'s model.py loads with load_state_dict(strict=True)" },
   },
   async run({ flags, positionals }) {
+    if (flags.format !== undefined && flags.format !== "onnx" && flags.format !== "pytorch") throw new UsageError(`--format must be onnx or pytorch, got \`${String(flags.format)}\``);
+    if (flags.format === "pytorch" && (flags["all-stages"] || flags["fold-bn"])) throw new UsageError("--all-stages and --fold-bn shape the ONNX graph; a state dict has neither");
+    if (typeof flags.weights === "string") return exportForeign(flags, positionals);
     if (typeof flags.checkpoint !== "string") throw new UsageError("--checkpoint DIR is required (the folder training wrote)");
     if (!existsSync(flags.checkpoint)) throw new PosecError(`--checkpoint ${flags.checkpoint}: no such file or folder`, "PN5301", "give the folder `posec train` wrote (or one checkpoint in it), or a .pt state dict");
     // a PyTorch state dict written by the generated PyTorch program, or a tfjs checkpoint / run folder
@@ -51,6 +58,9 @@ export const exportCommand: CommandSpec = {
     }
     printDiagnosticList(diagnostics, sources, "pretty");
     if (!ir || hasErrors(diagnostics)) return 1;
+    const pytorch = flags.format === "pytorch";
+    const out = typeof flags.out === "string" ? flags.out : join("build", ir.model.name, pytorch ? "model.pt" : "model.onnx");
+    checkOutFile(out, pytorch ? "the state dict file (--out)" : "the ONNX file (--out)");
     // Loaded here, not at the top, so that `posec export --help` stays fast.
     const { readCheckpointWeights, assertWeightsMatch } = await import("../../runtime/checkpoint/read.js");
     const { buildOnnx } = await import("../../compiler/emit/onnx/index.js");
@@ -62,12 +72,47 @@ export const exportCommand: CommandSpec = {
       weights = readCheckpointWeights(checkpoint);
       assertWeightsMatch(modelParams(ir), weights, displayPath(checkpoint), specName);
     }
+    if (pytorch) return writeTorch(ir, weights, out);
     const built = buildOnnx(ir, weights, { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"], weights: { kind: "checkpoint", path: displayPath(checkpoint) } });
     printDiagnosticList(built.diagnostics, sources, "pretty");
     if (hasErrors(built.diagnostics) || !built.bytes) return 1;
-    const out = typeof flags.out === "string" ? flags.out : join("build", ir.model.name, "model.onnx");
     writeFileAtomic(out, built.bytes);
     process.stdout.write(`wrote ${out} (outputs: ${built.outputs.join(", ")})\n`);
     return 0;
   },
 };
+
+/** `--weights FILE`: a caffemodel or torchvision state dict mapped onto the spec (runtime/weights), then ONNX. */
+async function exportForeign(flags: Record<string, unknown>, positionals: string[]): Promise<number> {
+  if (flags.checkpoint !== undefined) throw new UsageError("give --weights or --checkpoint, not both");
+  if (positionals.length !== 1) throw new UsageError("give the spec: a foreign weights file does not carry the network");
+  const result = compileSpec(positionals[0]);
+  const sources = sourceLookup(result.program);
+  printDiagnosticList(result.diagnostics, sources, "pretty");
+  if (!result.ir || hasErrors(result.diagnostics)) return 1;
+  const ir = result.ir;
+  const file = flags.weights as string;
+  const { loadForeignWeights } = await import("../../runtime/weights/load.js");
+  const { assertStrict, summariseReport } = await import("../../runtime/weights/report.js");
+  const { weights, report } = await loadForeignWeights(file, ir, ir.train?.seed ?? 1, displayPath(file));
+  process.stderr.write(summariseReport(report) + "\n");
+  if (flags.strict) assertStrict(report);
+  if (flags.format === "pytorch") return writeTorch(ir, weights, typeof flags.out === "string" ? flags.out : join("build", ir.model.name, "model.pt"));
+  const { buildOnnx } = await import("../../compiler/emit/onnx/index.js");
+  const built = buildOnnx(ir, weights, { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"], weights: { kind: "checkpoint", path: displayPath(file) } });
+  printDiagnosticList(built.diagnostics, sources, "pretty");
+  if (hasErrors(built.diagnostics) || !built.bytes) return 1;
+  const out = typeof flags.out === "string" ? flags.out : join("build", ir.model.name, "model.onnx");
+  writeFileAtomic(out, built.bytes);
+  process.stdout.write(`wrote ${out} (outputs: ${built.outputs.join(", ")})\n`);
+  return 0;
+}
+
+/** `--format pytorch`: the weights as the generated model.py's state dict (runtime/weights/torch-write.ts). */
+async function writeTorch(ir: Ir, weights: Parameters<typeof import("../../runtime/weights/torch-write.js").torchStateDict>[1], out: string): Promise<number> {
+  const { torchSaveBytes, torchStateDict } = await import("../../runtime/weights/torch-write.js");
+  const entries = torchStateDict(ir, weights);
+  writeFileAtomic(out, torchSaveBytes(entries));
+  process.stdout.write(`wrote ${out} (${entries.length} tensors, model.py's keys; load with model.load_state_dict(torch.load(path)))\n`);
+  return 0;
+}

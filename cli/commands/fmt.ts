@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { diag } from "../../compiler/diagnostics.js";
+import { readSpecFile } from "../../compiler/host.js";
 import { formatFile } from "../../grammar/format.js";
 import { parseSource } from "../../grammar/parse.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
@@ -24,19 +25,19 @@ export const fmt: CommandSpec = {
   async run({ flags, positionals }) {
     let status = 0;
     for (const file of positionals) {
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (e) {
-        process.stderr.write(`posec fmt: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      // regular files only, at most 1 MiB: a pipe would block, a device would be read without end
+      const read = readSpecFile(file);
+      if (typeof read !== "string") {
+        process.stderr.write(`posec fmt: ${read ? `error ${read.code}: \`${file}\` ${read.problem}` : `cannot read ${file}: ENOENT`}\n`);
         status = 1;
         continue;
       }
+      const text = read;
       const name = displayPath(file);
       const parsed = parseSource(name, text);
       if (parsed.errors.length) {
         // Formatting a file that does not parse could drop text: refuse, and say where.
-        printDiagnosticList(parsed.errors.map((e) => diag(e.kind === "invalid-character" ? "PN1001" : "PN1002", e.span, e.message)), () => text, "pretty");
+        printDiagnosticList(parsed.errors.map((e) => diag(e.code, e.span, e.message)), () => text, "pretty");
         process.stderr.write(`posec fmt: ${name} has syntax errors; not formatted\n`);
         status = 1;
         continue;
@@ -54,7 +55,9 @@ export const fmt: CommandSpec = {
           status = 1;
         }
       } else if (out !== text) {
-        writeFileAtomic(file, out);
+        // a symlink is followed (its target is formatted, the link stays a link) and the mode is kept
+        const target = realpathSync(file);
+        writeFileAtomic(target, out, { mode: statSync(target).mode & 0o7777 });
         process.stdout.write(`formatted ${name}\n`);
       }
     }

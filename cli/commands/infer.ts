@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { PosecError } from "../../runtime/errors.js";
+import { isPosecError, PosecError } from "../../runtime/errors.js";
 import { UsageError, type CommandSpec } from "../args.js";
+
+/** Inference scales an image to the network's height: a long thin strip would become a huge raster. */
+const INFER_IMAGE_LIMITS = { maxPixels: 100_000_000, maxAspect: 10 };
 
 export function parseScales(value: unknown): number[] {
   const text = String(value ?? "1");
@@ -22,6 +25,7 @@ export const infer: CommandSpec = {
     threads: { type: "int", value: "N", help: "threads (wasm / ONNX Runtime)" },
     backend: { type: "string", value: "B", help: "tfjs backend for checkpoints", default: "auto" },
     "no-pictures": { type: "boolean", help: "write results.json only" },
+    "skip-bad": { type: "boolean", help: "skip images that cannot be read (named on stderr) instead of stopping" },
   },
   async run({ flags, positionals }) {
     if (typeof flags.model !== "string") throw new UsageError("--model PATH is required");
@@ -31,9 +35,12 @@ export const infer: CommandSpec = {
     const { decodeImage } = await import("../../runtime/data/image.js");
     const { Canvas, writePng } = await import("../../runtime/render/canvas.js");
     const { writeFileAtomic } = await import("../../runtime/util/atomic.js");
-    // every image must exist, and each picture needs its own name, before the network is loaded
+    const { checkOutDir } = await import("../../runtime/util/out-path.js");
+    const skipBad = !!flags["skip-bad"];
+    // the output folder, every image, and each picture's name are checked before the network is loaded
+    checkOutDir(String(flags.out), "the output folder (--out)");
     const missing = positionals.find((file) => !existsSync(file) || !statSync(file).isFile());
-    if (missing !== undefined) throw new PosecError(`${missing}: no such image file`, "PN5002");
+    if (missing !== undefined && !skipBad) throw new PosecError(`${missing}: no such image file`, "PN5002", "pass --skip-bad to skip the images that cannot be read");
     const pictureName = (file: string) => `${basename(file).replace(/\.[^.]+$/, "")}.png`;
     if (!flags["no-pictures"]) {
       const seen = new Map<string, string>();
@@ -53,9 +60,23 @@ export const infer: CommandSpec = {
     const out = String(flags.out);
     mkdirSync(out, { recursive: true });
     const results = [];
+    const skipped: string[] = [];
+    let failure: { error: unknown; file: string } | undefined;
     try {
       for (const [i, file] of positionals.entries()) {
-        const image = await decodeImage(file);
+        let image;
+        try {
+          image = await decodeImage(file, undefined, INFER_IMAGE_LIMITS);
+        } catch (e) {
+          if (!isPosecError(e) || !["PN5002", "PN5007"].includes(e.code)) throw e;
+          if (!skipBad) {
+            failure = { error: e, file };
+            break;
+          }
+          process.stderr.write(`skipped ${file} (--skip-bad): ${e.message}\n`);
+          skipped.push(file);
+          continue;
+        }
         const t0 = performance.now();
         const decoded = await inferImage(net, image, { scaleSearch, decode: {} });
         const id = imageIdFor(file, i);
@@ -71,7 +92,13 @@ export const infer: CommandSpec = {
     } finally {
       net.dispose();
     }
+    // results.json always holds the images that were read (also when a later one stops the run)
     writeFileAtomic(join(out, "results.json"), JSON.stringify(results) + "\n");
+    if (failure) {
+      process.stderr.write(`wrote ${join(out, "results.json")} for the ${positionals.indexOf(failure.file)} image(s) before ${failure.file} (pass --skip-bad to go on past images that cannot be read)\n`);
+      throw failure.error;
+    }
+    if (skipped.length) process.stderr.write(`skipped ${skipped.length} of ${positionals.length} images (--skip-bad): ${skipped.join(", ")}\n`);
     process.stdout.write(`${join(out, "results.json")}\n`);
     return 0;
   },

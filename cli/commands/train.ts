@@ -3,35 +3,36 @@ import { dirname, join, resolve } from "node:path";
 import { isPoseIr } from "../../compiler/ir/types.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { PosecError } from "../../runtime/errors.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import type { BackendPreference } from "../../core/backends.js";
+import { checkOption, optionsFor } from "../../core/train-options.js";
+import { UsageError, type CommandSpec, type FlagSpec } from "../args.js";
 import { compileSpec, PACKAGE_ROOT, printDiagnosticList } from "../common.js";
+
+/** `posec train`'s flags from the one table of training options (core/train-options.ts). */
+function trainFlags(): Record<string, FlagSpec> {
+  const flags: Record<string, FlagSpec> = {};
+  for (const o of optionsFor("posec")) {
+    flags[o.name] = { type: o.type, help: o.help, ...(o.value ? { value: o.value } : {}), ...(o.default !== undefined ? { default: o.default } : {}) };
+  }
+  return flags;
+}
 
 export const train: CommandSpec = {
   name: "train",
   summary: "train a spec with tfjs (tfjs-node-gpu, tfjs-node, wasm or cpu)",
-  usage: "posec train FILE [--data DIR|synth] [--out DIR] [--steps N|--epochs N] [--batch N] [--resume] [--backend B]",
+  usage: "posec train FILE [--data DIR|synth] [--out DIR] [--steps N|--epochs N] [--batch N] [--resume | --init-from FILE] [--backend B]",
   positionals: { min: 1, max: 1, name: "a .posenet file" },
   flags: {
-    data: { type: "string", value: "DIR|synth", help: "a COCO-format dataset folder, or `synth` for the built-in synthetic people (default: the spec's `data`)" },
-    out: { type: "string", value: "DIR", help: "run folder for checkpoints, metrics.jsonl and loss.png (default: runs/<model>)" },
-    steps: { type: "int", value: "N", help: "training steps (overrides the spec)" },
-    epochs: { type: "int", value: "N", help: "passes over the data (overrides the spec)" },
-    batch: { type: "int", value: "N", help: "images per step (overrides the spec)" },
-    lr: { type: "number", value: "X", help: "base learning rate (overrides the spec)" },
-    seed: { type: "int", value: "N", help: "random seed (overrides the spec)" },
-    resume: { type: "boolean", help: "continue from the run folder's last checkpoint" },
-    backend: { type: "string", value: "B", help: "auto, tensorflow-gpu, tensorflow, wasm or cpu (default: the spec's, else auto)" },
-    threads: { type: "int", value: "N", help: "wasm threads (default: the number of cores)" },
-    workers: { type: "int", value: "N", help: "worker threads generating targets", default: 0 },
-    "skip-bad": { type: "boolean", help: "skip unreadable images or annotations (and count them) instead of stopping" },
-    "time-limit": { type: "number", value: "SECONDS", help: "stop (with a checkpoint) after this long" },
+    ...trainFlags(),
+    force: { type: "boolean", help: "write into a non-empty --out folder that is not a posec run (its metrics.jsonl and loss.png are replaced)" },
   },
   async run({ flags, positionals }) {
     if (flags.steps !== undefined && flags.epochs !== undefined) throw new UsageError("give --steps or --epochs, not both");
-    for (const f of ["steps", "epochs", "batch", "threads"] as const) {
-      if (flags[f] !== undefined && (flags[f] as number) < 1) throw new UsageError(`--${f} must be at least 1`);
+    for (const o of optionsFor("posec")) {
+      const value = flags[o.name];
+      const bad = value === undefined ? null : checkOption(o, value);
+      if (bad) throw new UsageError(bad);
     }
-    if (flags.lr !== undefined && !((flags.lr as number) > 0)) throw new UsageError("--lr must be positive");
     const result = compileSpec(positionals[0]);
     if (!result.ir) {
       printDiagnosticList(result.diagnostics, sourceLookup(result.program), "pretty");
@@ -39,16 +40,30 @@ export const train: CommandSpec = {
     }
     const ir = result.ir;
     if (!isPoseIr(ir)) throw new PosecError(`${positionals[0]} describes a backbone without stages; only pose models (with \`stages\`) can be trained`, "PN5005");
-    const backend = (flags.backend as string | undefined) ?? ir.train.backend;
-    if (!["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`--backend must be auto, tensorflow-gpu, tensorflow, wasm or cpu, got \`${backend}\``);
+    const backend = (flags.backend as BackendPreference | undefined) ?? ir.train.backend;
     const baseDir = dirname(resolve(positionals[0]));
     const { dataFromFlag, requireData } = await import("../../runtime/data/choose.js");
     const data = dataFromFlag(flags.data as string | undefined, ir.train.data, Math.max(ir.input.height, ir.input.width));
     requireData(data, baseDir);
+    const out = typeof flags.out === "string" ? flags.out : join("runs", ir.model.name);
+    // the run folder is checked before tfjs is even loaded (the trainer checks it again and locks it)
+    const { checkRunFolder } = await import("../../runtime/util/run-folder.js");
+    checkRunFolder({ out, force: !!flags.force, dataDirs: data.kind === "coco" ? [resolve(baseDir, data.root)] : [] });
+    if (flags.resume) {
+      // a run whose checkpoints are all damaged is refused (PN5301, each one's problem) before tfjs loads
+      const { latestCheckpoint } = await import("../../runtime/train/checkpoint-read.js");
+      latestCheckpoint(out);
+    }
+    // the weights a fresh run starts from: --init-from, else the spec's `init from`/`weights=` (runtime/weights/start.ts)
+    const initFrom = flags["init-from"] as string | undefined;
+    if (initFrom !== undefined && flags.resume) throw new UsageError("give --resume (continue a run) or --init-from (start a new one from weights), not both");
+    const { initFromFlag, startingWeights } = await import("../../runtime/weights/start.js");
+    const sources = initFrom !== undefined ? [initFromFlag(initFrom)] : (ir.weightSources ?? []);
+    if (initFrom !== undefined) (await import("../../runtime/weights/load.js")).detectFormat(initFrom); // a missing file fails before tfjs loads
+    const startWeights = sources.length ? (seed: number) => startingWeights(ir, sources, seed, out, (t) => process.stderr.write(t + "\n")).then((s) => s.weights) : undefined;
     const { train: run } = await import("../../runtime/train/loop.js");
     const { createProgress } = await import("../../runtime/util/progress.js");
     const progress = createProgress(process.stderr, ir.train.logEvery);
-    const out = typeof flags.out === "string" ? flags.out : join("runs", ir.model.name);
     const workerScript = join(PACKAGE_ROOT, "dist", "data-worker.js");
     const r = await run({
       ir,
@@ -61,13 +76,15 @@ export const train: CommandSpec = {
       lr: flags.lr as number | undefined,
       seed: flags.seed as number | undefined,
       resume: !!flags.resume,
-      backend: backend as "auto",
+      backend,
       threads: flags.threads as number | undefined,
       skipBad: !!flags["skip-bad"],
       dataWorkers: flags.workers as number,
       workerScript: existsSync(workerScript) ? workerScript : undefined,
       progress,
       timeLimit: flags["time-limit"] as number | undefined,
+      force: !!flags.force,
+      startWeights,
     });
     const n = r.history.length;
     if (n >= 10) {
@@ -79,6 +96,8 @@ export const train: CommandSpec = {
     }
     if (r.skipped) process.stderr.write(`skipped ${r.skipped} bad samples (--skip-bad)\n`);
     process.stdout.write(`${r.checkpoint}\n`);
+    // interrupted by Ctrl-C after writing its checkpoint: not a success for scripts (128 + SIGINT)
+    if (r.interrupted) return 130;
     return 0;
   },
 };

@@ -1,5 +1,5 @@
-// Emitters turn a checked IR into files. One module per target behind this interface; the registry
-// loads each lazily so that `posec build --target ir` never loads onnx-proto, prettier or tfjs.
+// Emitters turn a checked IR into files. One module per target behind this interface; the registry of
+// targets is targets.ts (which imports the targets; they import only these types: no cycle).
 import type { Diagnostic } from "../diagnostics.js";
 import type { Ir } from "../ir/types.js";
 
@@ -26,10 +26,3 @@ export interface Emitter {
   describe: string;
   emit(ir: Ir, options: EmitOptions): Promise<EmitResult>;
 }
-
-export const TARGETS: Record<string, { describe: string; load: () => Promise<Emitter> }> = {
-  ir: { describe: "the checked IR as JSON (model.ir.json)", load: async () => (await import("./ir.js")).irEmitter },
-  onnx: { describe: "an ONNX model, opset 17, NCHW, seeded initial weights (model.onnx)", load: async () => (await import("./onnx/index.js")).onnxEmitter },
-  tfjs: { describe: "a TypeScript program: model.ts (tfjs layers), train.ts (posec's runtime), model.ir.json, package.json", load: async () => (await import("./tfjs/index.js")).tfjsEmitter },
-  pytorch: { describe: "a PyTorch package: model.py, losses.py, data.py, train.py (DDP), README.md", load: async () => (await import("./pytorch/index.js")).pytorchEmitter },
-};

@@ -1,5 +1,6 @@
 // JSON Schema (draft-07) of the IR in compiler/ir/types.ts. Every IR posec writes is validated against
 // it, and every IR it reads; the two must change together (a test checks every zoo model against it).
+import { BACKEND_PREFERENCES } from "../../core/backends.js";
 
 const int = (minimum = 0) => ({ type: "integer", minimum });
 const num = { type: "number" };
@@ -32,6 +33,7 @@ const ATTRS: Record<string, unknown> = {
   relu: empty,
   leakyrelu: strict({ alpha: num }),
   prelu: empty,
+  elu: empty,
   sigmoid: empty,
   tanh: empty,
   maxpool: pool,
@@ -60,12 +62,12 @@ const node = {
 
 const keypoints = strict({
   name: { type: "string" },
-  joints: { type: "array", minItems: 1, items: strict({ name: { type: "string" }, from: { type: "array", items: int(0), minItems: 1, maxItems: 2 } }) },
-  limbs: { type: "array", minItems: 1, items: strict({ name: { type: "string" }, from: int(0), to: int(0) }) },
+  joints: { type: "array", minItems: 1, items: strict({ name: { type: "string" }, from: { type: "array", items: int(0), minItems: 0, maxItems: 2 } }) },
+  limbs: { type: "array", minItems: 0, items: strict({ name: { type: "string" }, from: int(0), to: int(0) }) },
   flipPairs: { type: "array", items: { type: "array", items: int(0), minItems: 2, maxItems: 2 } },
   background: { type: "boolean" },
   heatmapChannels: int(1),
-  pafChannels: int(2),
+  pafChannels: int(0),
   dataset: { oneOf: [{ type: "null" }, strict({ name: { type: "string" }, keypoints: { type: "array", items: { type: "string" } }, sigmas: { type: "array", items: num } })] },
   span,
 });
@@ -112,7 +114,7 @@ const train = strict({
   seed: int(0),
   checkpointEvery: int(1),
   logEvery: int(1),
-  backend: { enum: ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] },
+  backend: { enum: [...BACKEND_PREFERENCES] },
   span,
 });
 
@@ -120,12 +122,35 @@ const stages = strict({
   count: int(1),
   stride: int(1),
   features: name,
-  concatOrder: { type: "array", items: { enum: ["pafs", "heatmaps", "features"] }, minItems: 3, maxItems: 3 },
-  outputs: { type: "array", minItems: 1, items: strict({ stage: int(1), heatmaps: name, pafs: name }) },
+  outputs: { type: "array", minItems: 1, items: strict({ stage: int(1), heatmaps: { anyOf: [name, { type: "null" }] }, pafs: { anyOf: [name, { type: "null" }] } }) },
   span,
 });
 
 const nullable = (s: unknown) => ({ oneOf: [{ type: "null" }, s] });
+
+const decoder = strict({
+  peakThreshold: num,
+  peakSigma: positive,
+  subpixel: { type: "boolean" },
+  pafThreshold: num,
+  pafSamples: int(2),
+  pafMinFraction: { type: "number", minimum: 0, maximum: 1 },
+  distancePrior: num,
+  minParts: int(0),
+  minMeanScore: num,
+  interpolation: { enum: ["bicubic", "bilinear"] },
+});
+const codec = strict({
+  stride: int(1),
+  grid: pair(),
+  sigma: positive,
+  pafWidth: positive,
+  heatmapCombine: { enum: ["sum-clip", "max"] },
+  pafCombine: { enum: ["average", "overwrite"] },
+  pafConvention: { enum: ["centered", "cmu"] },
+  targetDist: positive,
+  decoder,
+});
 
 export const IR_SCHEMA = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -137,7 +162,10 @@ export const IR_SCHEMA = {
     version: { const: 1 },
     model: strict({ name: { type: "string", minLength: 1 }, span }),
     sources: { type: "array", items: { type: "string" } },
-    input: strict({ tensor: name, height: int(1), width: int(1), channels: int(1), scale: num, shift: num, channelOrder: { enum: ["bgr", "rgb"] }, span }),
+    input: strict(
+      { tensor: name, height: int(1), width: int(1), channels: int(1), scale: num, shift: num, mean: { type: "array", items: num, minItems: 1 }, std: { type: "array", items: { type: "number", exclusiveMinimum: 0 }, minItems: 1 }, channelOrder: { enum: ["bgr", "rgb"] }, span },
+      ["tensor", "height", "width", "channels", "scale", "shift", "channelOrder", "span"],
+    ),
     keypoints: nullable(keypoints),
     tensors: { type: "array", items: strict({ name, channels: int(1), producer: { oneOf: [{ type: "null" }, name] } }) },
     nodes: { type: "array", items: node },
@@ -145,5 +173,7 @@ export const IR_SCHEMA = {
     outputs: { type: "object", additionalProperties: name, minProperties: 1 },
     loss: nullable(loss),
     train: nullable(train),
-  }),
+    codec: nullable(codec),
+    weightSources: { type: "array", items: strict({ path: { type: "string", minLength: 1 }, scope: { enum: ["backbone", "model"] }, nodes: { type: "array", items: name }, span }) },
+  }, ["format", "version", "model", "sources", "input", "keypoints", "tensors", "nodes", "stages", "outputs", "loss", "train", "codec"]),
 } as const;

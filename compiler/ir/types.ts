@@ -9,6 +9,8 @@
 // - Node names are unique, match /^[A-Za-z_][A-Za-z0-9_]*$/ and are used verbatim as layer names by every
 //   backend (tfjs layer names, ONNX node names, PyTorch attribute names).
 // - Convolution weights are described abstractly (kernel, filters, groups); each emitter owns its layout.
+import type { BackendPreference } from "../../core/backends.js";
+
 
 export const IR_FORMAT = "posec-ir";
 export const IR_VERSION = 1;
@@ -85,6 +87,8 @@ export interface OpAttrs {
   leakyrelu: LeakyReluAttrs;
   /** per-channel learnable slope, initialised to 0.25 */
   prelu: NoAttrs;
+  /** exponential linear unit, alpha 1 (x > 0 ? x : exp(x) - 1) */
+  elu: NoAttrs;
   sigmoid: NoAttrs;
   tanh: NoAttrs;
   maxpool: PoolAttrs;
@@ -128,9 +132,15 @@ export interface InputIR {
   height: number;
   width: number;
   channels: number;
-  /** network input = pixel * scale + shift, pixels in 0..255, channels in channelOrder */
+  /**
+   * network input[c] = (pixel[c] * scale + shift - mean[c]) / std[c], pixels in 0..255, channels in
+   * channelOrder. `mean` and `std` (one value per channel, e.g. ImageNet's) are present only when the
+   * spec gives them; absent, the normalisation is the uniform pixel * scale + shift.
+   */
   scale: number;
   shift: number;
+  mean?: number[];
+  std?: number[];
   channelOrder: "bgr" | "rgb";
   span: SourceSpan;
 }
@@ -161,19 +171,22 @@ export interface KeypointsIR {
   span: SourceSpan;
 }
 
+/**
+ * What one stage produces. A stage may produce heatmaps only (hand and face detectors, BODY_25's last
+ * stages), PAFs only (BODY_25's first stages) or both (CMU-Pose); at least one is non-null.
+ */
 export interface StageOutputIR {
   stage: number;
-  heatmaps: string;
-  pafs: string;
+  heatmaps: string | null;
+  pafs: string | null;
 }
 export interface StagesIR {
   count: number;
   /** the label-grid stride every stage output must have */
   stride: number;
-  /** tensor fed to every stage (adapter output) */
+  /** the features the stages start from (the adapter's output) */
   features: string;
-  /** refinement input = concat(inputs of this order): fixed to CMU's [pafs, heatmaps, features] */
-  concatOrder: ["pafs", "heatmaps", "features"];
+  /** one entry per stage, in order; how stages read each other is in the nodes (concats), not here */
   outputs: StageOutputIR[];
   span: SourceSpan;
 }
@@ -236,14 +249,57 @@ export interface TrainIR {
   seed: number;
   checkpointEvery: number;
   logEvery: number;
-  backend: "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+  backend: BackendPreference;
   span: SourceSpan;
 }
 
+/** The decoder's defaults (CMU's demo thresholds; `posec infer/eval` flags override them). */
+export interface DecoderIR {
+  /** thre1: heatmap peak threshold */
+  peakThreshold: number;
+  /** Gaussian smoothing of the heatmaps before non-maximum suppression, in image pixels */
+  peakSigma: number;
+  /** sub-pixel peak positions (parabolic refinement of the smoothed map) */
+  subpixel: boolean;
+  /** thre2: PAF sample threshold */
+  pafThreshold: number;
+  /** samples along a candidate limb (CMU: 10) */
+  pafSamples: number;
+  /** fraction of samples that must exceed pafThreshold (CMU: 0.8) */
+  pafMinFraction: number;
+  /** limbs longer than this fraction of the image height are penalised (CMU: 0.5) */
+  distancePrior: number;
+  minParts: number;
+  minMeanScore: number;
+  /** upsampling of the maps to image resolution */
+  interpolation: "bicubic" | "bilinear";
+}
+
 /**
- * A pose model has keypoints, stages, loss and train; its outputs are `pafs` and `heatmaps` (the last
- * stage's). A spec without `stages` describes a bare backbone (e.g. an ImageNet classifier, to check
- * parameter totals against published ones): those four are null and its one output is `features`.
+ * How labels are encoded as maps and decoded back (compiler/ir/codec.ts computes it once): the label
+ * grid, the target generation and the decoder defaults. The runtime and the emitters read these here.
+ */
+export interface CodecIR {
+  /** one label cell per `stride` input pixels (= stages.stride) */
+  stride: number;
+  /** [height, width] of the label grid at the spec's input size: the stage outputs' size (shape inference) */
+  grid: Pair;
+  /** Gaussian sigma of the heatmaps and half-width of the PAF segments, in input pixels */
+  sigma: number;
+  pafWidth: number;
+  heatmapCombine: "sum-clip" | "max";
+  pafCombine: "average" | "overwrite";
+  pafConvention: "centered" | "cmu";
+  /** CMU's target_dist: the scale augmentation's target person height, as a fraction of the input */
+  targetDist: number;
+  decoder: DecoderIR;
+}
+
+/**
+ * A pose model has keypoints, stages, loss and train; its outputs are `heatmaps` (the last stage that
+ * produces heatmaps) and `pafs` (the last stage that produces PAFs); a schema without limbs
+ * (`pafChannels` 0: hand, face) has no PAF output at all. A spec without `stages` describes a bare backbone (e.g. an ImageNet classifier, to check
+ * parameter totals against published ones): those four and `codec` are null and its one output is `features`.
  */
 export interface Ir {
   format: typeof IR_FORMAT;
@@ -261,11 +317,29 @@ export interface Ir {
   outputs: Record<string, string>;
   loss: LossIR | null;
   train: TrainIR | null;
+  /** null for a bare backbone */
+  codec: CodecIR | null;
+  /** weights files the spec starts from, in the order they apply (absent when it names none) */
+  weightSources?: WeightSourceIR[];
+}
+
+/**
+ * A weights file named by the spec: `init from "FILE"` (scope `model`: any layer) or the backbone's
+ * `weights="FILE"` (scope `backbone`: only the backbone's layers, listed in `nodes`). `posec train` loads
+ * them when it does not resume; the weights are never part of a node's attributes.
+ */
+export interface WeightSourceIR {
+  /** the path as written, resolved against the spec file that names it (a display path, like `sources`) */
+  path: string;
+  scope: "backbone" | "model";
+  /** the layers the file may set; for scope `model`, every layer (left empty) */
+  nodes: string[];
+  span: SourceSpan;
 }
 
 /** An IR known to describe a pose model. */
-export type PoseIr = Ir & { keypoints: KeypointsIR; stages: StagesIR; loss: LossIR; train: TrainIR };
+export type PoseIr = Ir & { keypoints: KeypointsIR; stages: StagesIR; loss: LossIR; train: TrainIR; codec: CodecIR };
 
 export function isPoseIr(ir: Ir): ir is PoseIr {
-  return ir.stages !== null && ir.keypoints !== null && ir.loss !== null && ir.train !== null;
+  return ir.stages !== null && ir.keypoints !== null && ir.loss !== null && ir.train !== null && ir.codec !== null;
 }

@@ -79,6 +79,11 @@ function consistency(ir: Ir): [string, string][] {
   const channels = new Map<string, number>();
   const declared = new Map(ir.tensors.map((t) => [t.name, t]));
   if (declared.size !== ir.tensors.length) out.push(["/tensors", "tensor names repeat"]);
+  (ir.weightSources ?? []).forEach((src, i) => {
+    const unknown = src.nodes.filter((n) => !declared.has(n));
+    if (unknown.length) out.push([`/weightSources/${i}`, `names layers the model does not have: ${unknown.slice(0, 3).map((n) => `\`${n}\``).join(", ")}`]);
+    if (src.scope === "backbone" && src.nodes.length === 0) out.push([`/weightSources/${i}`, "a backbone weight source must list the backbone's layers"]);
+  });
   const input = declared.get(ir.input.tensor);
   if (!input || input.producer !== null || input.channels !== ir.input.channels) out.push(["/input", `the input tensor \`${ir.input.tensor}\` is not declared as an unproduced tensor with ${ir.input.channels} channels`]);
   channels.set(ir.input.tensor, ir.input.channels);
@@ -102,16 +107,29 @@ function consistency(ir: Ir): [string, string][] {
   });
   for (const [k, t] of Object.entries(ir.outputs)) if (!channels.has(t)) out.push([`/outputs/${k}`, `output \`${k}\` names \`${t}\`, which no node produces`]);
   if (ir.stages) {
-    for (const s of ir.stages.outputs) for (const t of [s.heatmaps, s.pafs]) if (!channels.has(t)) out.push(["/stages", `stage ${s.stage} names \`${t}\`, which no node produces`]);
+    for (const s of ir.stages.outputs) {
+      if (s.heatmaps === null && s.pafs === null) out.push(["/stages", `stage ${s.stage} produces neither heatmaps nor PAFs`]);
+      for (const t of [s.heatmaps, s.pafs]) if (t !== null && !channels.has(t)) out.push(["/stages", `stage ${s.stage} names \`${t}\`, which no node produces`]);
+    }
     if (ir.stages.outputs.length !== ir.stages.count) out.push(["/stages", `${ir.stages.count} stages declared but ${ir.stages.outputs.length} listed`]);
     if (ir.keypoints) {
-      const last = ir.stages.outputs[ir.stages.outputs.length - 1];
-      if (last && channels.get(last.heatmaps) !== ir.keypoints.heatmapChannels) out.push(["/stages", `the heatmaps have ${channels.get(last.heatmaps)} channels, the schema ${ir.keypoints.heatmapChannels}`]);
-      if (last && channels.get(last.pafs) !== ir.keypoints.pafChannels) out.push(["/stages", `the PAFs have ${channels.get(last.pafs)} channels, the schema ${ir.keypoints.pafChannels}`]);
+      const kp = ir.keypoints;
+      for (const s of ir.stages.outputs) {
+        if (s.heatmaps !== null && channels.get(s.heatmaps) !== kp.heatmapChannels) out.push(["/stages", `stage ${s.stage}'s heatmaps have ${channels.get(s.heatmaps)} channels, the schema ${kp.heatmapChannels}`]);
+        if (s.pafs !== null && channels.get(s.pafs) !== kp.pafChannels) out.push(["/stages", `stage ${s.stage}'s PAFs have ${channels.get(s.pafs)} channels, the schema ${kp.pafChannels}`]);
+      }
+      if (!ir.stages.outputs.some((s) => s.heatmaps !== null)) out.push(["/stages", "no stage produces heatmaps"]);
+      if ((kp.pafChannels > 0) !== ir.stages.outputs.some((s) => s.pafs !== null)) out.push(["/stages", kp.pafChannels > 0 ? "the schema has limbs but no stage produces PAFs" : "a stage produces PAFs but the schema has no limbs"]);
       const j = ir.keypoints.joints.length;
       if (ir.keypoints.limbs.some((l) => l.from >= j || l.to >= j) || ir.keypoints.flipPairs.some(([a, b]) => a >= j || b >= j)) out.push(["/keypoints", "a limb or flip pair names a joint that does not exist"]);
     }
   }
   if (!!ir.stages !== !!ir.keypoints || !!ir.stages !== !!ir.loss || !!ir.stages !== !!ir.train) out.push(["", "stages, keypoints, loss and train must all be present (pose model) or all null (backbone)"]);
+  // the codec restates the stride and target sizes for its readers: it must agree with their sources
+  if (ir.codec && (!ir.stages || !ir.train)) out.push(["/codec", "a backbone without stages has no codec"]);
+  else if (ir.codec && ir.stages && ir.train) {
+    if (ir.codec.stride !== ir.stages.stride) out.push(["/codec/stride", `the codec's stride ${ir.codec.stride} differs from the stages' ${ir.stages.stride}`]);
+    if (ir.codec.sigma !== ir.train.targets.sigma || ir.codec.pafWidth !== ir.train.targets.pafWidth) out.push(["/codec", "the codec's sigma and PAF width differ from train.targets"]);
+  }
   return out;
 }

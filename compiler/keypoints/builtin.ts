@@ -1,13 +1,15 @@
 // Built-in keypoint schemas. coco18 is read from the copy of shared/reference/coco18.json kept beside
-// this file (OpenPose's COCO-18 order with Neck, CMU's 19 limbs in training order, flip pairs).
+// this file (OpenPose's COCO-18 order with Neck, CMU's 19 limbs in training order, flip pairs); the others
+// (body25, mpi15, hand21, face70) each live in their own file with the sources of their facts.
 import type { KeypointsIR, SourceSpan } from "../ir/types.js";
+import { body25Schema } from "./body25.js";
+import { COCO17_NAMES, COCO17_SIGMAS } from "./coco17.js";
 import coco18 from "./coco18.json" with { type: "json" };
+import { FACE_SKELETON, face70Schema } from "./face70.js";
+import { HAND_SKELETON, hand21Schema } from "./hand21.js";
+import { mpi15Schema } from "./mpi15.js";
 
-/** pycocotools' per-keypoint OKS sigmas for the 17 COCO keypoints (COCOeval.Params.kpt_oks_sigmas). */
-export const COCO17_SIGMAS = [
-  0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089,
-  0.089,
-];
+export { COCO17_SIGMAS };
 
 function coco18Schema(span: SourceSpan): KeypointsIR {
   const joints = coco18.coco17_to_openpose18.map((j) => ({ name: j.openpose_name, from: [...j.coco_indices] }));
@@ -24,9 +26,26 @@ function coco18Schema(span: SourceSpan): KeypointsIR {
     background: true,
     heatmapChannels: joints.length + 1,
     pafChannels: 2 * limbs.length,
-    dataset: { name: "coco", keypoints: [...coco18.coco17_order], sigmas: [...COCO17_SIGMAS] },
+    dataset: { name: "coco", keypoints: [...COCO17_NAMES], sigmas: [...COCO17_SIGMAS] },
     span,
   };
 }
 
-export const BUILTIN_KEYPOINTS: Record<string, (span: SourceSpan) => KeypointsIR> = { coco18: coco18Schema };
+export const BUILTIN_KEYPOINTS: Record<string, (span: SourceSpan) => KeypointsIR> = {
+  coco18: coco18Schema,
+  body25: body25Schema,
+  mpi15: mpi15Schema,
+  hand21: hand21Schema,
+  face70: face70Schema,
+};
+
+/**
+ * The joint pairs a picture connects: the limbs, or for the heatmap-only built-ins (no limbs) the contours
+ * OpenPose draws for them; an inline schema without limbs is drawn as dots only.
+ */
+export function drawingPairs(k: Pick<KeypointsIR, "name" | "limbs" | "joints">): [number, number][] {
+  if (k.limbs.length > 0) return k.limbs.map((l) => [l.from, l.to]);
+  if (k.name === "hand21" && k.joints.length === 21) return HAND_SKELETON;
+  if (k.name === "face70" && k.joints.length === 70) return FACE_SKELETON;
+  return [];
+}

@@ -10,6 +10,10 @@ import { bindSettings, KEYPOINT_SETTINGS, KEYPOINTS_PARAMS } from "../settings.j
 import { didYouMean, lookup } from "../suggest.js";
 import { EMPTY_ENV } from "../values.js";
 import { BUILTIN_KEYPOINTS } from "./builtin.js";
+import { COCO17_NAMES } from "./coco17.js";
+import { FACE70_NAMES } from "./face70.js";
+import { HAND21_NAMES } from "./hand21.js";
+import { MPII16_NAMES } from "./mpi15.js";
 
 type PairArg = { a: string; b: string; span: Span; aSpan: Span; bSpan: Span };
 
@@ -59,6 +63,8 @@ export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags:
   const resolvePairs = (what: string): Pair[] | undefined => {
     const out: Pair[] = [];
     let ok = true;
+    // limbs: each pair once (either way round); flip: each joint in one pair
+    const seen = new Map<string, PairArg["span"]>();
     for (const s of settings.get(what) ?? []) {
       for (const p of s.values.pairs as PairArg[]) {
         const a = index.get(p.a);
@@ -74,6 +80,14 @@ export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags:
             diags.push(diag("PN2004", p.span, `\`${p.a}-${p.b}\` joins a joint to itself`));
             ok = false;
           }
+          const keys = what === "flip" ? [p.a, p.b] : [[p.a, p.b].sort().join("-")];
+          const again = a === b ? undefined : keys.find((k) => seen.has(k));
+          if (again !== undefined) {
+            const message = what === "flip" ? `\`${again}\` is in two flip pairs: a flip exchanges each joint with one other` : `limb \`${p.a}-${p.b}\` is listed twice`;
+            diags.push(diag("PN2005", p.span, message, { labels: [{ span: seen.get(again)!, message: "first here" }] }));
+            ok = false;
+          }
+          for (const k of keys) if (!seen.has(k)) seen.set(k, p.span);
           out.push([a, b]);
         }
       }
@@ -83,10 +97,7 @@ export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags:
   const limbs = resolvePairs("limbs");
   const flipPairs = resolvePairs("flip");
   if (!limbs || !flipPairs) return undefined;
-  if (limbs.length === 0) {
-    diags.push(diag("PN2012", decl.name.span, `keypoint schema \`${decl.name.name}\` declares no limbs`, { help: "add a line like `limbs neck-rhip rhip-rknee`; PAF channels are computed from the limbs" }));
-    return undefined;
-  }
+  // A schema without limbs (a hand or face detector) is allowed: its network has no PAF output.
   const bg = settings.get("background")?.[0]?.values.enabled as boolean | undefined;
   const background = (opts.values.background as boolean | undefined) ?? bg ?? true;
   const ds = settings.get("dataset")?.[0];
@@ -112,9 +123,26 @@ export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags:
     pafChannels: 2 * limbs.length,
     dataset: {
       name: ((ds?.values.name as string[] | undefined) ?? ["custom"])[0],
-      keypoints: Array.from({ length: count }, (_, i) => `kp${i}`),
+      keypoints: datasetKeypointNames(((ds?.values.name as string[] | undefined) ?? ["custom"])[0], count),
       sigmas,
     },
     span: irSpan(decl.span),
   };
 }
+
+/**
+ * The keypoint names of a dataset an inline schema reads: a dataset posec knows (COCO-17, MPII-16, the
+ * 21-point hand, the 70-point face) with its own count has its published names, which the COCO reader
+ * checks against the file's; any other has placeholders `kp0`, `kp1`, ... that the reader does not check.
+ */
+function datasetKeypointNames(name: string, count: number): string[] {
+  const known = KNOWN_DATASETS[name];
+  return known && known.length === count ? [...known] : Array.from({ length: count }, (_, i) => `kp${i}`);
+}
+
+const KNOWN_DATASETS: Record<string, readonly string[]> = {
+  coco: COCO17_NAMES,
+  mpii: MPII16_NAMES,
+  hand21: HAND21_NAMES.map((n) => n.toLowerCase()),
+  face70: FACE70_NAMES.map((n) => n.toLowerCase()),
+};

@@ -9,9 +9,10 @@ import { createRequire } from "node:module";
 import { PosecError } from "../errors.js";
 import { defaultThreadCount, initWasmBackend } from "./wasm-threads.js";
 
-export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
-export type BackendPreference = "auto" | BackendName;
-export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+import { BACKENDS, type BackendName, type BackendPreference } from "../../core/backends.js";
+
+export type { BackendName, BackendPreference };
+export const BACKEND_ORDER: readonly BackendName[] = BACKENDS;
 
 export interface BackendAttempt {
   name: BackendName;

@@ -9,7 +9,7 @@
 // [1, 1, C] (shared over H and W) is [C].
 import { Ajv, type ErrorObject } from "ajv";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
 import type { ParamSpec, Tensor, WeightSet } from "../../compiler/weights/index.js";
 import { PosecError } from "../errors.js";
@@ -72,19 +72,49 @@ function fail(message: string, hint?: string): never {
 
 const HINT = "a checkpoint is the folder `posec train` writes: model.json (tfjs LayersModel JSON with a weightsManifest) and weights.bin";
 
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/**
+ * state.json's text: the state with a `sha256` field over the rest (JSON.stringify of the state without
+ * it), so that state.json itself is checked like the files whose checksums it records.
+ */
+export function stateJsonText(state: object): string {
+  return JSON.stringify({ ...state, sha256: sha256(JSON.stringify(state)) }, null, 2) + "\n";
+}
+
+/**
+ * A checkpoint's state.json, verified against its own `sha256` (written by stateJsonText; a state.json
+ * from before that field is read as it is). Missing: {} unless required (a checkpoint of another tool).
+ */
+export function readState(dir: string, options: { required?: boolean } = {}): Record<string, unknown> & { checksums?: Record<string, string> } {
+  const statePath = join(dir, "state.json");
+  const damaged = "the checkpoint was damaged; use an older one";
+  let text: string;
+  try {
+    text = readFileSync(statePath, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !options.required) return {};
+    fail(`${statePath}: cannot read the checkpoint's state (${code === "ENOENT" ? "missing" : (code ?? (e as Error).message)})`, damaged);
+  }
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (e) {
+    fail(`${statePath}: not valid JSON (${(e as Error).message})`, damaged);
+  }
+  if (typeof state !== "object" || state === null || Array.isArray(state)) fail(`${statePath}: not a JSON object`, damaged);
+  const { sha256: recorded, ...rest } = state as Record<string, unknown>;
+  if (recorded !== undefined && recorded !== sha256(JSON.stringify(rest))) fail(`checkpoint file ${statePath} is corrupt or was edited (checksum mismatch)`, damaged);
+  return rest;
+}
+
 /**
  * The SHA-256 of each file that `posec train` recorded in the checkpoint's state.json (empty for a
  * checkpoint written by another tool, which is then read unverified).
  */
 export function recordedChecksums(dir: string): Map<string, string> {
-  const statePath = join(dir, "state.json");
-  if (!existsSync(statePath)) return new Map();
-  try {
-    const state = JSON.parse(readFileSync(statePath, "utf8")) as { checksums?: Record<string, string> };
-    return new Map(Object.entries(state.checksums ?? {}));
-  } catch (e) {
-    fail(`${statePath}: not valid JSON (${(e as Error).message})`, "the checkpoint was damaged; use an older one");
-  }
+  return new Map(Object.entries(readState(dir).checksums ?? {}));
 }
 
 /** Reads a checkpoint file, checking it against its recorded checksum (if any). */
@@ -109,7 +139,7 @@ export function readCheckpointWeights(dir: string): WeightSet {
   let text: string;
   try {
     if (!statSync(dir).isDirectory()) fail(`${dir}: a checkpoint is a folder, not a file`, HINT);
-    text = readFileSync(jsonPath, "utf8");
+    text = readVerified(dir, "model.json", recordedChecksums(dir), "the checkpoint").toString("utf8");
   } catch (e) {
     if (e instanceof PosecError) throw e;
     fail(`${jsonPath}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, HINT);

@@ -93,7 +93,7 @@ export function readCocoDataset(
   }
 
   const doc = json as { images: Record<string, unknown>[]; annotations: Record<string, unknown>[]; categories?: unknown[] };
-  const names = keypointNamesOf(doc, schema);
+  const names = keypointNamesOf(doc, schema, file);
   const K = names.length;
   for (const j of schema.joints) {
     for (const k of j.from) {
@@ -199,11 +199,31 @@ export function readCocoDataset(
   return { annotationsFile: file, imagesDir, keypointNames: names, images, samples, skipped };
 }
 
-function keypointNamesOf(doc: { categories?: unknown[] }, schema: KeypointsIR): string[] {
-  if (schema.dataset) return schema.dataset.keypoints;
+/** `Right-ankle`, `right ankle` and `right_ankle` are one name. */
+const sameKeypointName = (a: string, b: string) => a.toLowerCase().replace(/[^a-z0-9]+/g, "_") === b.toLowerCase().replace(/[^a-z0-9]+/g, "_");
+
+function keypointNamesOf(doc: { categories?: unknown[] }, schema: KeypointsIR, file = "the annotation file"): string[] {
   const cat = (doc.categories ?? []).find((c) => Array.isArray((c as { keypoints?: unknown }).keypoints)) as
     | { keypoints: string[] }
     | undefined;
+  if (schema.dataset) {
+    // The file's own names (categories[].keypoints) must be the schema's dataset keypoints, in order (more
+    // may follow, e.g. Human-Art's extra four): PoseTrack's head_bottom/head_top in COCO's eye slots
+    // would silently train eyes on head points.
+    const want = schema.dataset.keypoints;
+    const have = cat?.keypoints.map(String);
+    // an inline schema reading a dataset posec does not know names its keypoints kp0, kp1, ...: nothing to check
+    const named = !want.every((n, i) => n === `kp${i}`);
+    if (named && have && (have.length < want.length || want.some((n, i) => !sameKeypointName(n, have[i])))) {
+      const differ = want.flatMap((n, i) => (have[i] !== undefined && sameKeypointName(n, have[i]) ? [] : [`${i}: ${have[i] ?? "(none)"} instead of ${n}`]));
+      throw new PosecError(
+        `${file}: its keypoints are not the ${schema.dataset.name} keypoints the schema reads (${differ.slice(0, 6).join("; ")}${differ.length > 6 ? `; and ${differ.length - 6} more` : ""})\n  the file's:   ${have.join(", ")}\n  the schema's: ${want.join(", ")}`,
+        "PN5001",
+        "train on data labelled with the schema's keypoints, or use a keypoint schema whose dataset matches the file",
+      );
+    }
+    return want;
+  }
   if (cat) return cat.keypoints.map(String);
   const n = Math.max(0, ...schema.joints.flatMap((j) => j.from)) + 1;
   return Array.from({ length: n }, (_, i) => `keypoint${i}`);

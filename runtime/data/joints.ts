@@ -56,3 +56,22 @@ export function swapLeftRight(person: PersonJoints, flipPairs: KeypointsIR["flip
     person.vis[b] = v;
   }
 }
+
+/**
+ * Per-channel loss weights for what the dataset provides, or null when it provides every joint. A joint
+ * without a source (`from: []`, e.g. BODY_25's feet read from COCO-17) is unknown, not absent: its heatmap
+ * channel, the PAF channels of every limb touching it, and the background (1 - max over all joints, so it
+ * depends on the unknown ones too) get weight 0, so the network is never taught that such a joint is missing.
+ */
+export function datasetChannelWeights(schema: Pick<KeypointsIR, "joints" | "limbs" | "background">): { heatmaps: Float32Array; pafs: Float32Array } | null {
+  const missing = schema.joints.map((j) => j.from.length === 0);
+  if (!missing.includes(true)) return null;
+  const heatmaps = new Float32Array(schema.joints.length + (schema.background ? 1 : 0)).fill(1);
+  missing.forEach((m, j) => m && (heatmaps[j] = 0));
+  if (schema.background) heatmaps[schema.joints.length] = 0;
+  const pafs = new Float32Array(2 * schema.limbs.length).fill(1);
+  schema.limbs.forEach((l, i) => {
+    if (missing[l.from] || missing[l.to]) pafs[2 * i] = pafs[2 * i + 1] = 0;
+  });
+  return { heatmaps, pafs };
+}

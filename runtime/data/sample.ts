@@ -9,12 +9,15 @@ import { swapLeftRight, toSchemaJoints, type PersonJoints } from "./joints.js";
 import { fillPolygon, fillRle } from "./rle.js";
 import { heatmapTargets, maskTargets, pafTargets, type TargetOptions } from "./targets.js";
 
-/** The network input: size and InputIR's normalisation (network input = pixel * scale + shift). */
+/** The network input: size and InputIR's normalisation (network input[c] = (pixel[c] * scale + shift - mean[c]) / std[c]). */
 export interface InputSpec {
   width: number;
   height: number;
   scale: number;
   shift: number;
+  /** per channel, in the network's channel order; absent: 0 and 1 */
+  mean?: number[];
+  std?: number[];
   channelOrder: "bgr" | "rgb";
 }
 
@@ -103,17 +106,23 @@ export function buildSample(img: RgbImage, record: CocoImage, mainPerson: number
   };
 }
 
-/** pixel * scale + shift, in the network's channel order. */
+/** (pixel * scale + shift - mean[c]) / std[c], in the network's channel order. */
 export function normalise(rgb: Uint8Array, input: InputSpec): Float32Array {
   const out = new Float32Array(rgb.length);
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = v * input.scale + input.shift;
+  // one table per network channel c (mean and std are given in the network's channel order)
+  const luts = [0, 1, 2].map((c) => {
+    const lut = new Float32Array(256);
+    const mean = input.mean?.[c] ?? 0;
+    const std = input.std?.[c] ?? 1;
+    for (let v = 0; v < 256; v++) lut[v] = (v * input.scale + input.shift - mean) / std;
+    return lut;
+  });
   const r = input.channelOrder === "bgr" ? 2 : 0;
   const b = 2 - r;
   for (let i = 0; i < rgb.length; i += 3) {
-    out[i + r] = lut[rgb[i]];
-    out[i + 1] = lut[rgb[i + 1]];
-    out[i + b] = lut[rgb[i + 2]];
+    out[i + r] = luts[r][rgb[i]];
+    out[i + 1] = luts[1][rgb[i + 1]];
+    out[i + b] = luts[b][rgb[i + 2]];
   }
   return out;
 }
@@ -122,11 +131,12 @@ export function normalise(rgb: Uint8Array, input: InputSpec): Float32Array {
 export function denormalise(image: Float32Array, input: InputSpec): Uint8Array {
   const out = new Uint8Array(image.length);
   const bgr = input.channelOrder === "bgr";
-  const px = (v: number) => Math.max(0, Math.min(255, Math.round((v - input.shift) / input.scale)));
+  // c: the network channel the value sits in
+  const px = (v: number, c: number) => Math.max(0, Math.min(255, Math.round((v * (input.std?.[c] ?? 1) + (input.mean?.[c] ?? 0) - input.shift) / input.scale)));
   for (let i = 0; i < image.length; i += 3) {
-    out[i] = px(bgr ? image[i + 2] : image[i]);
-    out[i + 1] = px(image[i + 1]);
-    out[i + 2] = px(bgr ? image[i] : image[i + 2]);
+    out[i] = px(bgr ? image[i + 2] : image[i], bgr ? 2 : 0);
+    out[i + 1] = px(image[i + 1], 1);
+    out[i + 2] = px(bgr ? image[i] : image[i + 2], bgr ? 0 : 2);
   }
   return out;
 }

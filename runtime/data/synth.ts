@@ -10,21 +10,16 @@
 // the number of pixels that outline fills (runtime/data/rle.ts fillPolygon) and its bbox the outline's extent.
 // Same options -> byte-identical files; every file is written atomically, annotations.json last.
 import { join } from "node:path";
-import coco18 from "../../compiler/keypoints/coco18.json" with { type: "json" };
 import { Canvas, writePng, type Rgb } from "../render/canvas.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Rng, seedFor } from "../util/rng.js";
 import { PosecError } from "../errors.js";
 import { clipToRect, covers, drawFigure, figureOutline, randomFigure, type Figure } from "./figures.js";
 import { fillPolygon, maskBbox, maskToRle, rleArea } from "./rle.js";
+import { LABEL_SETS, type LabelSet, type SynthLabels } from "./synth-labels.js";
 
 export const SYNTH_VERSION = 2;
 export const DEFAULT_SPACING = 0.35;
-/** COCO-17 shoulders and hips */
-const TORSO_KEYPOINTS = new Set([5, 6, 11, 12]);
-
-/** the COCO-17 keypoint names, from the one table the compiler also reads */
-const COCO17_NAMES: string[] = coco18.coco17_order;
 /** COCO's person skeleton (1-based keypoint pairs), as in person_keypoints_*.json */
 // prettier-ignore
 const COCO_SKELETON = [
@@ -41,6 +36,8 @@ export interface SynthOptions {
   /** least horizontal distance between labelled people, as a fraction of the taller one's height (a few
    * tries are made, so people may still overlap); default 0.35 */
   spacing?: number;
+  /** the keypoints the people are labelled with (default COCO's 17; "mpii16" for mpi15); the images are the same */
+  labels?: SynthLabels;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -73,6 +70,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
   if (!(Number.isInteger(o.size) && o.size >= 32))
     throw new PosecError(`synth: size must be an integer >= 32, got ${o.size}`, "PN5005");
   const { annotationsFile, imagesDir } = synthPaths(o.outDir);
+  const labels = LABEL_SETS[o.labels ?? "coco17"];
   const images: { id: number; file_name: string; width: number; height: number }[] = [];
   const annotations: CocoAnnotation[] = [];
   const writes: Promise<void>[] = [];
@@ -80,7 +78,7 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
   for (let i = 0; i < o.images; i++) {
     const id = i + 1;
     const fileName = `${String(id).padStart(6, "0")}.png`;
-    const { canvas, anns } = synthImage(new Rng(seedFor(o.seed, i)), o.size, o.spacing ?? DEFAULT_SPACING);
+    const { canvas, anns } = synthImage(new Rng(seedFor(o.seed, i)), o.size, o.spacing ?? DEFAULT_SPACING, labels);
     images.push({ id, file_name: fileName, width: o.size, height: o.size });
     for (const a of anns) annotations.push({ ...a, id: annotations.length + 1, image_id: id });
     const write = writePng(canvas, join(imagesDir, fileName)).then(() => {
@@ -101,10 +99,11 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
       size: o.size,
       seed: o.seed,
       spacing: o.spacing ?? DEFAULT_SPACING,
+      ...(o.labels && o.labels !== "coco17" ? { labels: o.labels } : {}),
     },
     images,
     annotations,
-    categories: [{ id: 1, name: "person", supercategory: "person", keypoints: COCO17_NAMES, skeleton: COCO_SKELETON }],
+    categories: [{ id: 1, name: "person", supercategory: "person", keypoints: [...labels.names], ...(labels === LABEL_SETS.coco17 ? { skeleton: COCO_SKELETON } : {}) }],
   };
   writeFileAtomic(annotationsFile, JSON.stringify(doc));
   return { annotationsFile, imagesDir, images: images.length, annotations: annotations.length };
@@ -113,10 +112,10 @@ export async function synthesizeDataset(o: SynthOptions): Promise<SynthResult> {
 type Draft = Omit<CocoAnnotation, "id" | "image_id">;
 
 /** One image and its annotations (without ids). */
-export function synthImage(rng: Rng, size: number, spacing: number): { canvas: Canvas; anns: Draft[] } {
-  const canvas = background(rng, size);
+export function synthImage(rng: Rng, size: number, spacing: number, labels: LabelSet = LABEL_SETS.coco17): { canvas: Canvas; anns: Draft[] } {
+  const canvas = synthBackground(rng, size);
   const anns: Draft[] = [];
-  const zeros = () => new Array<number>(51).fill(0);
+  const zeros = () => new Array<number>(3 * labels.names.length).fill(0);
 
   if (rng.next() < 0.2) {
     const crowd = new Uint8Array(size * size);
@@ -174,20 +173,20 @@ export function synthImage(rng: Rng, size: number, spacing: number): { canvas: C
   figures.forEach((f, k) => {
     const keypoints: number[] = [];
     let labelled = 0;
-    for (let j = 0; j < 17; j++) {
-      const x = round2(f.points[j][0]);
-      const y = round2(f.points[j][1]);
+    labels.points(f).forEach((p, j) => {
+      const x = round2(p.x);
+      const y = round2(p.y);
       // Annotators skip the odd wrist or ear, hardly ever a shoulder or hip: keep the torso labelled
       // (COCO-18's Neck needs both shoulders).
-      const dropped = rng.next() < 0.03 && !TORSO_KEYPOINTS.has(j);
-      if (f.hidden[j] || dropped || !(x >= 0 && y >= 0 && x < size && y < size)) {
+      const dropped = rng.next() < 0.03 && !labels.torso.has(j);
+      if (p.hidden || dropped || !(x >= 0 && y >= 0 && x < size && y < size)) {
         keypoints.push(0, 0, 0);
-        continue;
+        return;
       }
-      const occluded = figures.slice(k + 1).some((g) => covers(g, f.points[j][0], f.points[j][1]));
+      const occluded = figures.slice(k + 1).some((g) => covers(g, p.x, p.y));
       keypoints.push(x, y, occluded ? 1 : 2);
       labelled++;
-    }
+    });
     const outline = outlineAnnotation(f, size);
     if (outline)
       anns.push({
@@ -222,7 +221,7 @@ function round2(v: number): number {
 }
 
 /** Smooth colour blotches (bilinear over a coarse random grid), pixel noise and a few flat rectangles. */
-function background(rng: Rng, size: number): Canvas {
+export function synthBackground(rng: Rng, size: number): Canvas {
   const canvas = new Canvas(size, size);
   const g = 5;
   const base: Rgb = [rng.int(60, 190), rng.int(60, 190), rng.int(60, 190)];

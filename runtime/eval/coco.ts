@@ -63,58 +63,83 @@ function numberArray(n: number) {
   return { type: "array", items: finite, minItems: n, maxItems: n };
 }
 
-const gtSchema = {
-  type: "object",
-  required: ["images", "annotations", "categories"],
-  properties: {
-    images: { type: "array", items: { type: "object", required: ["id"], properties: { id: integer } } },
-    categories: { type: "array", items: { type: "object", required: ["id"], properties: { id: integer } } },
-    annotations: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["id", "image_id", "category_id", "iscrowd", "area", "bbox", "num_keypoints", "keypoints"],
-        properties: {
-          id: integer,
-          image_id: integer,
-          category_id: integer,
-          iscrowd: { type: ["number", "boolean"] },
-          area: finite,
-          bbox: numberArray(4),
-          num_keypoints: finite,
-          keypoints: numberArray(3 * COCO_NUM_KEYPOINTS),
+/** The ground-truth and results schemas for K keypoints per person (COCO: 17; hand21: 21; face70: 70). */
+function schemasFor(K: number) {
+  const gtSchema = {
+    type: "object",
+    required: ["images", "annotations", "categories"],
+    properties: {
+      images: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id"],
+          properties: { id: integer },
+        },
+      },
+      categories: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id"],
+          properties: { id: integer },
+        },
+      },
+      annotations: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id", "image_id", "category_id", "iscrowd", "area", "bbox", "num_keypoints", "keypoints"],
+          properties: {
+            id: integer,
+            image_id: integer,
+            category_id: integer,
+            iscrowd: { type: ["number", "boolean"] },
+            area: finite,
+            bbox: numberArray(4),
+            num_keypoints: finite,
+            keypoints: numberArray(3 * K),
+          },
         },
       },
     },
-  },
-};
+  };
 
-const resultsSchema = {
-  type: "array",
-  items: {
-    type: "object",
-    required: ["image_id", "category_id", "keypoints", "score"],
-    properties: {
-      image_id: integer,
-      category_id: integer,
-      keypoints: numberArray(3 * COCO_NUM_KEYPOINTS),
-      score: finite,
-      bbox: { type: "array", items: finite },
+  const resultsSchema = {
+    type: "array",
+    items: {
+      type: "object",
+      required: ["image_id", "category_id", "keypoints", "score"],
+      properties: {
+        image_id: integer,
+        category_id: integer,
+        keypoints: numberArray(3 * K),
+        score: finite,
+        bbox: { type: "array", items: finite },
+      },
     },
-  },
-};
+  };
+  return { gtSchema, resultsSchema };
+}
 
-let validators: { gt: ValidateFunction; results: ValidateFunction } | null = null;
-function getValidators() {
-  if (!validators) {
-    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-    validators = { gt: ajv.compile(gtSchema), results: ajv.compile(resultsSchema) };
+const validators = new Map<number, { gt: ValidateFunction; results: ValidateFunction }>();
+function getValidators(K: number) {
+  let v = validators.get(K);
+  if (!v) {
+    const ajv = new Ajv({
+      allErrors: false,
+      strict: true,
+      allowUnionTypes: true,
+    });
+    const { gtSchema, resultsSchema } = schemasFor(K);
+    v = { gt: ajv.compile(gtSchema), results: ajv.compile(resultsSchema) };
+    validators.set(K, v);
   }
-  return validators;
+  return v;
 }
 
 /** "annotations entry 3 (id 17): keypoints must have 51 numbers" style text for the first ajv error. */
-function describeAjvError(err: ErrorObject, data: unknown, topLevelArray: string | null): string {
+function describeAjvError(err: ErrorObject, data: unknown, topLevelArray: string | null, K: number): string {
   const parts = err.instancePath.split("/").slice(1);
   let where = "";
   let rest = parts;
@@ -147,7 +172,10 @@ function describeAjvError(err: ErrorObject, data: unknown, topLevelArray: string
     case "maxItems":
       what = `${field} must have exactly ${(err.params as { limit: number }).limit} entries`;
       if (rest[rest.length - 1] === "keypoints")
-        what += ` (three numbers for each of the ${COCO_NUM_KEYPOINTS} COCO keypoints)`;
+        what +=
+          K === COCO_NUM_KEYPOINTS
+            ? ` (three numbers for each of the ${K} COCO keypoints)`
+            : ` (three numbers for each of the ${K} keypoints)`;
       break;
     case "type":
       what = `${field || "value"} must be ${(err.params as { type: string }).type === "integer" ? "an integer" : `of type ${(err.params as { type: string }).type}`}`;
@@ -173,12 +201,15 @@ export function readJsonFile(path: string, what: string): unknown {
   }
 }
 
-/** Validates a parsed COCO ground-truth object; `file` only names it in messages. */
-export function parseCocoGroundTruth(data: unknown, file: string): CocoGroundTruth {
-  const v = getValidators().gt;
+/**
+ * Validates a parsed COCO-format ground-truth object with `keypointCount` keypoints per person (COCO's 17
+ * by default); `file` only names it in messages.
+ */
+export function parseCocoGroundTruth(data: unknown, file: string, keypointCount = COCO_NUM_KEYPOINTS): CocoGroundTruth {
+  const v = getValidators(keypointCount).gt;
   if (!v(data)) {
     throw new PosecError(
-      `${file}: not a COCO keypoint ground truth: ${describeAjvError(v.errors![0], data, null)}`,
+      `${file}: not a COCO keypoint ground truth: ${describeAjvError(v.errors![0], data, null, keypointCount)}`,
       "PN5601",
       "the file must have images, annotations (with keypoints, num_keypoints, area, bbox, iscrowd) and categories",
     );
@@ -206,13 +237,18 @@ export interface LoadedResults {
 
 /**
  * Validates a parsed results list against the ground truth and applies loadRes's rules: ids 1..N in file
- * order; area = (max x - min x) * (max y - min y) over ALL 17 keypoints (a missing joint at 0,0 stretches
+ * order; area = (max x - min x) * (max y - min y) over ALL the keypoints (a missing joint at 0,0 stretches
  * the box to the origin, exactly as pycocotools does), unless the first result carries a non-empty bbox,
  * in which case loadRes takes its bbox branch and area = w * h of every result's bbox.
  * An empty list is accepted (pycocotools' loadRes crashes on it): it scores as "no detections" with a warning.
  */
-export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTruth): LoadedResults {
-  const v = getValidators().results;
+export function parseCocoResults(
+  data: unknown,
+  file: string,
+  gt: CocoGroundTruth,
+  keypointCount = COCO_NUM_KEYPOINTS,
+): LoadedResults {
+  const v = getValidators(keypointCount).results;
   if (!Array.isArray(data)) {
     throw new PosecError(
       `${file}: results must be a JSON array of {image_id, category_id, keypoints, score} objects`,
@@ -221,7 +257,7 @@ export function parseCocoResults(data: unknown, file: string, gt: CocoGroundTrut
   }
   if (!v(data)) {
     throw new PosecError(
-      `${file}: malformed keypoint results: ${describeAjvError(v.errors![0], data, "results")}`,
+      `${file}: malformed keypoint results: ${describeAjvError(v.errors![0], data, "results", keypointCount)}`,
       "PN5603",
     );
   }

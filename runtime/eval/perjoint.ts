@@ -66,7 +66,7 @@ export function perJointStats(
     );
   }
   const K = p.sigmas.length;
-  const names = gt.categories[0]?.keypoints?.length === K ? gt.categories[0].keypoints : COCO17_KEYPOINT_NAMES;
+  const names = gt.categories[0]?.keypoints?.length === K ? gt.categories[0].keypoints : K === COCO17_KEYPOINT_NAMES.length ? COCO17_KEYPOINT_NAMES : Array.from({ length: K }, (_, k) => `keypoint ${k}`);
   const gtById = new Map(gt.annotations.map((a) => [a.id, a]));
   const dtById = new Map(detections.map((d) => [d.id, d]));
   const acc = Array.from({ length: K }, () => ({ labelled: 0, matched: 0, ks: 0, ks50: 0, ks75: 0 }));

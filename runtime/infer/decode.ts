@@ -1,5 +1,6 @@
 // Bottom-up decoding of heatmaps + PAFs into people (CMU-Pose). Three stages, separately callable so that
 // the benchmark can time them: upsampling (ImageMaps), peak finding, grouping.
+import { DECODER_DEFAULTS } from "../../compiler/ir/codec.js";
 import type { KeypointsIR } from "../../compiler/ir/types.js";
 import { PosecError } from "../errors.js";
 import { assemblePeople, connectLimb, type GroupOptions, type LimbConnection } from "./group.js";
@@ -16,20 +17,9 @@ export interface DecodeOptions extends GroupOptions {
   interpolation: Interpolation;
 }
 
-/** Inference defaults of CMU's python demo (testing/python/config: thre1 0.1, thre2 0.05), plus
- * OpenPose's sub-pixel peak refinement (the demo keeps whole pixels; set subpixel false for it). */
-export const CMU_DECODE_DEFAULTS: DecodeOptions = {
-  peakThreshold: 0.1,
-  peakSigma: 3,
-  subpixel: true,
-  pafThreshold: 0.05,
-  pafSamples: 10,
-  pafMinFraction: 0.8,
-  distancePrior: 0.5,
-  minParts: 4,
-  minMeanScore: 0.4,
-  interpolation: "bicubic",
-};
+/** The decoder's defaults when the network carries none (CMU's demo thresholds): the IR's codec.decoder
+ * holds them for a compiled model (compiler/ir/codec.ts defines them once). */
+export const CMU_DECODE_DEFAULTS: DecodeOptions = DECODER_DEFAULTS;
 
 export interface DetectedJoint {
   x: number;
@@ -94,13 +84,27 @@ export function findAllPeaks(maps: ImageMaps, keypoints: KeypointsIR, options: P
   return peaks;
 }
 
-/** Stage 3: limb scoring and assembly. */
+/**
+ * A schema without limbs (hand, face detectors) has no PAFs to tell people apart: the image holds one
+ * instance, each joint at the strongest of its peaks (the heatmap's maximum above the peak threshold, refined
+ * like every peak), or missing when no value exceeds the threshold. Score: the sum of the joints' scores, as
+ * CMU's person score sums its part scores. No joint found: no instance.
+ */
+export function singleInstance(peaks: Peak[][]): Person[] {
+  const joints = peaks.map((list) => list.reduce<Peak | null>((best, p) => (!best || p.score > best.score ? p : best), null));
+  const found = joints.filter((j): j is Peak => j !== null);
+  if (found.length === 0) return [];
+  return [{ joints: joints.map((j) => (j ? { x: j.x, y: j.y, score: j.score } : null)), score: found.reduce((a, j) => a + j.score, 0), partCount: found.length }];
+}
+
+/** Stage 3: limb scoring and assembly (without limbs: `singleInstance`). */
 export function groupPeople(
   maps: ImageMaps,
   peaks: Peak[][],
   keypoints: KeypointsIR,
   options: Partial<DecodeOptions> = {},
 ): { people: Person[]; connections: LimbConnection[][] } {
+  if (keypoints.limbs.length === 0) return { people: singleInstance(peaks), connections: [] };
   const o = resolveOptions(options);
   const connections = keypoints.limbs.map((l, k) =>
     connectLimb(maps, k, peaks[l.from], peaks[l.to], maps.image.height, o),

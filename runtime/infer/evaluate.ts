@@ -2,11 +2,11 @@
 // oracle decodes the training targets themselves (the whole image fitted into the network input, no
 // augmentation) in place of network outputs: the ceiling the decoder reaches on that data.
 import { readFileSync } from "node:fs";
-import type { PoseIr } from "../../compiler/ir/types.js";
+import type { KeypointsIR, PoseIr } from "../../compiler/ir/types.js";
 import type { CocoDataset } from "../data/index.js";
 import { buildSample, sampleConfigFromIr } from "../data/index.js";
 import { decodeImage } from "../data/image.js";
-import { evaluateKeypointData, type KeypointEvalRun } from "../eval/index.js";
+import { evaluateKeypointData, oksSigmasFor, type KeypointEvalRun } from "../eval/index.js";
 import type { CocoKeypointResult } from "../eval/coco.js";
 import { toCocoResults } from "./coco.js";
 import { decodePoses } from "./decode.js";
@@ -16,7 +16,7 @@ export interface EvalProgress {
   (done: number, total: number): void;
 }
 
-async function scoreAll(dataset: CocoDataset, limit: number | undefined, detect: (i: number) => Promise<CocoKeypointResult[]>, progress?: EvalProgress): Promise<{ results: CocoKeypointResult[]; run: KeypointEvalRun }> {
+async function scoreAll(dataset: CocoDataset, keypoints: KeypointsIR, limit: number | undefined, detect: (i: number) => Promise<CocoKeypointResult[]>, progress?: EvalProgress): Promise<{ results: CocoKeypointResult[]; run: KeypointEvalRun }> {
   const images = dataset.images.slice(0, limit ?? dataset.images.length);
   const results: CocoKeypointResult[] = [];
   for (let i = 0; i < images.length; i++) {
@@ -27,12 +27,14 @@ async function scoreAll(dataset: CocoDataset, limit: number | undefined, detect:
   // score only the images that were run
   const ids = new Set(images.map((im) => im.id));
   const subset = { ...gt, images: gt.images.filter((im) => ids.has(im.id)), annotations: gt.annotations.filter((a) => ids.has(a.image_id)) };
-  return { results, run: evaluateKeypointData(subset, results, dataset.annotationsFile, "(inference results)") };
+  // scored with the schema's dataset sigmas (COCO: pycocotools'; hand21, face70, mpii: their own)
+  return { results, run: evaluateKeypointData(subset, results, dataset.annotationsFile, "(inference results)", oksSigmasFor(keypoints)) };
 }
 
 export async function evaluateNetwork(net: PoseNetwork, dataset: CocoDataset, o: InferOptions & { limit?: number; progress?: EvalProgress }) {
   return scoreAll(
     dataset,
+    net.keypoints,
     o.limit,
     async (i) => {
       const im = dataset.images[i];
@@ -43,10 +45,12 @@ export async function evaluateNetwork(net: PoseNetwork, dataset: CocoDataset, o:
   );
 }
 
-export async function evaluateOracle(ir: PoseIr, gridSize: [number, number], dataset: CocoDataset, o: { limit?: number; progress?: EvalProgress } = {}) {
-  const config = { ...sampleConfigFromIr(ir, { gridHeight: gridSize[0], gridWidth: gridSize[1], }), augment: null };
+export async function evaluateOracle(ir: PoseIr, dataset: CocoDataset, o: { limit?: number; progress?: EvalProgress } = {}) {
+  const config = sampleConfigFromIr(ir, { augment: false });
+  const [height, width] = ir.codec.grid;
   return scoreAll(
     dataset,
+    ir.keypoints,
     o.limit,
     async (i) => {
       const im = dataset.images[i];
@@ -54,9 +58,9 @@ export async function evaluateOracle(ir: PoseIr, gridSize: [number, number], dat
       const { a, d, tx, ty } = sample.affine;
       const decoded = decodePoses(
         {
-          height: gridSize[0],
-          width: gridSize[1],
-          stride: ir.stages.stride,
+          height,
+          width,
+          stride: ir.codec.stride,
           heatmaps: sample.heatmaps,
           pafs: sample.pafs,
           heatmapChannels: ir.keypoints.heatmapChannels,
@@ -66,6 +70,7 @@ export async function evaluateOracle(ir: PoseIr, gridSize: [number, number], dat
         },
         im,
         ir.keypoints,
+        ir.codec.decoder,
       );
       return toCocoResults(decoded.people, ir.keypoints, im.id);
     },

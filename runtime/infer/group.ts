@@ -8,22 +8,12 @@
 //    included); a limb that closes a cycle of the limb graph (in CMU-18: the ear links) may extend or join
 //    people but never starts one — CMU's `k < 17` rule, which names those limbs by position;
 // 4. people with fewer than 4 parts or a mean score (sum of part and limb scores / part count) below 0.4 go.
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { DecoderIR, KeypointsIR } from "../../compiler/ir/types.js";
 import type { ImageMaps } from "./maps.js";
 import type { Peak } from "./peaks.js";
 
-export interface GroupOptions {
-  /** thre2: PAF sample threshold */
-  pafThreshold: number;
-  /** samples along a candidate limb (CMU: 10) */
-  pafSamples: number;
-  /** fraction of samples that must exceed pafThreshold (CMU: 0.8) */
-  pafMinFraction: number;
-  /** limbs longer than this fraction of the image height are penalised (CMU: 0.5) */
-  distancePrior: number;
-  minParts: number;
-  minMeanScore: number;
-}
+/** The decoder settings limb scoring and assembly use (documented where the IR defines them). */
+export type GroupOptions = Pick<DecoderIR, "pafThreshold" | "pafSamples" | "pafMinFraction" | "distancePrior" | "minParts" | "minMeanScore">;
 
 export interface LimbConnection {
   limb: number;

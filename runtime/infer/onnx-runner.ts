@@ -2,7 +2,8 @@
 // `posec.*` metadata_props posec writes (keypoints, limbs, normalisation, strides), so no spec is needed.
 import { readFileSync } from "node:fs";
 import { COCO17_SIGMAS } from "../../compiler/keypoints/builtin.js";
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import { DECODER_DEFAULTS } from "../../compiler/ir/codec.js";
+import type { DecoderIR, KeypointsIR } from "../../compiler/ir/types.js";
 import { PosecError } from "../errors.js";
 import type { PoseNetwork } from "./runner.js";
 
@@ -105,10 +106,22 @@ export async function loadOnnxNetwork(path: string, o: { threads?: number } = {}
     throw new PosecError(`${path} is not a readable ONNX file: ${(e as Error).message}`, "PN5301");
   }
   const keypoints = keypointsFromMetadata(meta, path);
-  const norm = parseMetadata(meta.get("posec.normalization") ?? "null", "posec.normalization", path) as { scale: number; shift: number; channel_order: "bgr" | "rgb" } | null;
+  const norm = parseMetadata(meta.get("posec.normalization") ?? "null", "posec.normalization", path) as { scale: number; shift: number; mean?: number[]; std?: number[]; channel_order: "bgr" | "rgb" } | null;
   const input = parseMetadata(meta.get("posec.input") ?? "null", "posec.input", path) as { trained_size: [number, number] } | null;
   const outputs = (parseMetadata(meta.get("posec.outputs") ?? "{}", "posec.outputs", path) ?? {}) as Record<string, { stride: number[] }>;
-  if (!norm || !input || !outputs.heatmaps || !outputs.pafs) throw new PosecError(`${path} lacks posec's input/normalisation/output metadata`, "PN5301");
+  // files from before posec wrote posec.decoder: the defaults of this posec
+  const decoderMeta = (parseMetadata(meta.get("posec.decoder") ?? "{}", "posec.decoder", path) ?? {}) as Record<string, unknown>;
+  const decoder = { ...DECODER_DEFAULTS } as DecoderIR;
+  for (const key of Object.keys(DECODER_DEFAULTS) as (keyof DecoderIR)[]) {
+    const value = decoderMeta[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
+    if (value !== undefined) {
+      if (typeof value !== typeof DECODER_DEFAULTS[key]) throw new PosecError(`${path}: metadata posec.decoder.${key} has the wrong type`, "PN5301");
+      (decoder as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  // a schema without limbs (hand, face) has no PAF output
+  const hasPafs = keypoints.limbs.length > 0;
+  if (!norm || !input || !outputs.heatmaps || (hasPafs && !outputs.pafs)) throw new PosecError(`${path} lacks posec's input/normalisation/output metadata`, "PN5301");
   const ort = await import("onnxruntime-node");
   let session: import("onnxruntime-node").InferenceSession;
   try {
@@ -119,15 +132,16 @@ export async function loadOnnxNetwork(path: string, o: { threads?: number } = {}
   return {
     source: path,
     keypoints,
-    input: { scale: norm.scale, shift: norm.shift, channelOrder: norm.channel_order, height: input.trained_size[0], width: input.trained_size[1] },
+    input: { scale: norm.scale, shift: norm.shift, ...(norm.mean && norm.std ? { mean: norm.mean, std: norm.std } : {}), channelOrder: norm.channel_order, height: input.trained_size[0], width: input.trained_size[1] },
     stride: outputs.heatmaps.stride[0],
+    decoder,
     async run(image, height, width) {
       const nchw = new Float32Array(image.length);
       for (let c = 0; c < 3; c++) for (let i = 0; i < height * width; i++) nchw[c * height * width + i] = image[i * 3 + c];
-      const res = await session.run({ image: new ort.Tensor("float32", nchw, [1, 3, height, width]) }, ["heatmaps", "pafs"]);
+      const res = await session.run({ image: new ort.Tensor("float32", nchw, [1, 3, height, width]) }, hasPafs ? ["heatmaps", "pafs"] : ["heatmaps"]);
       const [, hc, h, w] = res.heatmaps.dims as number[];
-      const pc = (res.pafs.dims as number[])[1];
-      return { heatmaps: toHwc(res.heatmaps.data as Float32Array, hc, h, w), pafs: toHwc(res.pafs.data as Float32Array, pc, h, w), height: h, width: w };
+      const pafs = hasPafs ? toHwc(res.pafs.data as Float32Array, (res.pafs.dims as number[])[1], h, w) : new Float32Array(0);
+      return { heatmaps: toHwc(res.heatmaps.data as Float32Array, hc, h, w), pafs, height: h, width: w };
     },
     dispose: () => void session.release(),
   };

@@ -18,9 +18,14 @@ export interface PoseNetwork {
   /** where the network came from, for messages */
   source: string;
   keypoints: KeypointsIR;
-  input: Pick<InputIR, "scale" | "shift" | "channelOrder" | "height" | "width">;
+  input: Pick<InputIR, "scale" | "shift" | "mean" | "std" | "channelOrder" | "height" | "width">;
   stride: number;
-  /** runs on one normalised image [H, W, 3]; returns the last stage's maps, channels-last */
+  /** the decoder's defaults the model comes with (the IR's codec.decoder); InferOptions.decode overrides them */
+  decoder: DecodeOptions;
+  /**
+   * runs on one normalised image [H, W, 3]; returns the model's heatmaps and PAFs (the last stage producing
+   * each), channels-last; pafs is empty when the schema has no limbs
+   */
   run(image: Float32Array, height: number, width: number): Promise<{ heatmaps: Float32Array; pafs: Float32Array; height: number; width: number }>;
   dispose(): void;
 }
@@ -49,7 +54,7 @@ export async function inferImage(net: PoseNetwork, image: RgbImage, o: InferOpti
       placement: layout.placement,
     };
   };
-  return decodeMultiScale(runAtScale, image, scales, net.keypoints, o.decode);
+  return decodeMultiScale(runAtScale, image, scales, net.keypoints, { ...net.decoder, ...o.decode });
 }
 
 export async function loadTfjsNetwork(path: string, o: { backend?: string; threads?: number } = {}): Promise<PoseNetwork> {
@@ -70,19 +75,22 @@ export async function loadTfjsNetwork(path: string, o: { backend?: string; threa
   const { modelParams } = await import("../../compiler/weights/index.js");
   const weights = readCheckpointWeights(dir);
   assertWeightsMatch(modelParams(ir), weights, dir, ir.model.name);
-  const { model, stages } = buildModel(ir, weights, [null, null]);
-  const final = stages[stages.length - 1];
+  const { model, outputNames } = buildModel(ir, weights, [null, null]);
+  // the IR's outputs name the last stage that produces each branch (a BODY_25-like net ends on heatmaps)
+  const heatmapsAt = outputNames.lastIndexOf(ir.outputs.heatmaps);
+  const pafsAt = ir.outputs.pafs === undefined ? -1 : outputNames.lastIndexOf(ir.outputs.pafs);
   return {
     source: dir,
     keypoints: ir.keypoints,
     input: ir.input,
-    stride: ir.stages.stride,
+    stride: ir.codec.stride,
+    decoder: ir.codec.decoder,
     async run(image, height, width) {
       const x = tf.tensor4d(image, [1, height, width, 3]);
       const outs = model.predict(x) as import("@tensorflow/tfjs").Tensor[];
-      const pafs = outs[final.pafs];
-      const heatmaps = outs[final.heatmaps];
-      const result = { heatmaps: (await heatmaps.data()) as Float32Array, pafs: (await pafs.data()) as Float32Array, height: heatmaps.shape[1]!, width: heatmaps.shape[2]! };
+      const heatmaps = outs[heatmapsAt];
+      const pafs = pafsAt >= 0 ? ((await outs[pafsAt].data()) as Float32Array) : new Float32Array(0);
+      const result = { heatmaps: (await heatmaps.data()) as Float32Array, pafs, height: heatmaps.shape[1]!, width: heatmaps.shape[2]! };
       tf.dispose([x, ...outs]);
       return result;
     },

@@ -3,8 +3,14 @@
 // Per stage and branch (heatmaps [B,H,W,J], PAFs [B,H,W,2L]) the loss is the masked L2
 //   sum_p W(p) * (S(p) - S*(p))^2
 // summed per sample over pixels and channels, then averaged over the batch ("sample_sum_batch_mean").
-// W is CMU's mask_miss, [B,H,W,1], broadcast over the channels. Caffe's EuclideanLoss (used by CMU's
-// training) has an extra factor 1/2: we do not, so our values are twice Caffe's for the same data.
+// W is CMU's mask_miss, [B,H,W,1], broadcast over the channels, times an optional per-channel weight
+// (0 for the channels of joints the dataset does not provide and of limbs touching them; see
+// runtime/data/joints.ts datasetChannelWeights). Caffe's EuclideanLoss (used by CMU's training) has an
+// extra factor 1/2: we do not, so our values are twice Caffe's for the same data.
+//
+// A stage contributes only the branches it produces (IR StageOutputIR: heatmaps only, PAFs only, or both);
+// a network whose schema has no limbs has no PAF targets at all. Hard-joint mining applies to stages that
+// produce heatmaps.
 //
 // Hard-joint mining (LossIR.hardjoint, on the heatmap branch of the listed stages): per sample and per
 // joint f_j = sum_p W(p) * (S_j(p) - S*_j(p))^2, keep the K largest joints of that sample, sum them;
@@ -22,17 +28,24 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { KeypointsIR, LossIR } from "../../compiler/ir/types.js";
 
+/** One stage's maps; null for a branch the stage does not produce. */
 export interface StageOutput {
-  heatmaps: tf.Tensor4D;
-  pafs: tf.Tensor4D;
+  heatmaps: tf.Tensor4D | null;
+  pafs: tf.Tensor4D | null;
 }
 export interface PoseTargets {
   heatmaps: tf.Tensor4D;
-  pafs: tf.Tensor4D;
+  /** null (or absent) when no stage produces PAFs (a schema without limbs) */
+  pafs?: tf.Tensor4D | null;
   /** [B,H,W,1], 1 where the annotation is trusted */
   mask: tf.Tensor4D;
+  /** per-channel loss weights [C] for each branch (0 = the dataset does not provide it); absent: all 1 */
+  channelWeights?: { heatmaps: tf.Tensor1D; pafs: tf.Tensor1D | null } | null;
 }
-/** Branch losses of one stage before the stage and branch weights are applied (hard-joint mined where listed). */
+/**
+ * Branch losses of one stage before the stage and branch weights are applied (hard-joint mined where
+ * listed); a branch the stage does not produce is 0.
+ */
 export interface StageLoss {
   stage: number;
   heatmap: tf.Scalar;
@@ -130,15 +143,17 @@ export function poseLoss(
     const mined = new Set(loss.hardjoint?.stages ?? []);
     const perStage: StageLoss[] = [];
     let total: tf.Scalar = tf.scalar(0);
+    const cw = targets.channelWeights ?? null;
+    const hmMask = branchWeight(loss.heatmap.masked ? targets.mask : null, cw?.heatmaps ?? null);
+    const pafMask = branchWeight(loss.paf.masked ? targets.mask : null, cw?.pafs ?? null);
     stageOutputs.forEach((out, i) => {
       const stage = i + 1;
-      const hmMask = loss.heatmap.masked ? targets.mask : null;
-      const pafMask = loss.paf.masked ? targets.mask : null;
-      const heatmap =
-        loss.hardjoint && mined.has(stage)
+      const heatmap = !out.heatmaps
+        ? tf.scalar(0)
+        : loss.hardjoint && mined.has(stage)
           ? hardJointLoss(out.heatmaps, targets.heatmaps, hmMask, loss.hardjoint.topk, loss.hardjoint.background, keypoints.background)
           : maskedL2(out.heatmaps, targets.heatmaps, hmMask);
-      const paf = maskedL2(out.pafs, targets.pafs, pafMask);
+      const paf = out.pafs && targets.pafs ? maskedL2(out.pafs, targets.pafs, pafMask) : tf.scalar(0);
       perStage.push({ stage, heatmap, paf });
       const weighted = tf.add(tf.mul(heatmap, loss.heatmap.weight), tf.mul(paf, loss.paf.weight));
       total = tf.add(total, tf.mul(weighted, loss.stageWeights[i])) as tf.Scalar;
@@ -146,6 +161,13 @@ export function poseLoss(
     return { total, perStage };
   };
   return tf.tidy(run as unknown as () => tf.TensorContainer) as unknown as PoseLossValue;
+}
+
+/** The loss weight of one branch: the pixel mask [B,H,W,1] times the per-channel weights [C]; null = all ones. */
+function branchWeight(mask: tf.Tensor4D | null, channels: tf.Tensor1D | null): tf.Tensor4D | null {
+  if (!channels) return mask;
+  const perChannel = tf.reshape(channels, [1, 1, 1, channels.shape[0]]) as tf.Tensor4D;
+  return mask ? (tf.mul(mask, perChannel) as tf.Tensor4D) : perChannel;
 }
 
 function checkShapes(stageOutputs: StageOutput[], targets: PoseTargets, loss: LossSpec): void {
@@ -157,14 +179,24 @@ function checkShapes(stageOutputs: StageOutput[], targets: PoseTargets, loss: Lo
   if (!same(targets.mask.shape, [b, h, w, 1])) {
     throw new Error(`poseLoss: mask shape [${targets.mask.shape}] should be [${[b, h, w, 1]}]`);
   }
-  if (!same(targets.pafs.shape.slice(0, 3), [b, h, w])) {
-    throw new Error(`poseLoss: PAF targets [${targets.pafs.shape}] and heatmap targets [${targets.heatmaps.shape}] differ in size`);
+  const pafs = targets.pafs ?? null;
+  if (pafs && !same(pafs.shape.slice(0, 3), [b, h, w])) {
+    throw new Error(`poseLoss: PAF targets [${pafs.shape}] and heatmap targets [${targets.heatmaps.shape}] differ in size`);
   }
+  const cw = targets.channelWeights;
+  if (cw && (cw.heatmaps.shape[0] !== targets.heatmaps.shape[3] || (pafs && cw.pafs && cw.pafs.shape[0] !== pafs.shape[3]))) {
+    throw new Error(`poseLoss: channel weights [${cw.heatmaps.shape}] / [${cw.pafs?.shape ?? "-"}] do not match the targets' channels`);
+  }
+  const mined = new Set(loss.hardjoint?.stages ?? []);
   stageOutputs.forEach((o, i) => {
-    if (!same(o.heatmaps.shape, targets.heatmaps.shape) || !same(o.pafs.shape, targets.pafs.shape)) {
+    const shape = (t: tf.Tensor | null | undefined) => (t ? `[${t.shape}]` : "none");
+    if (!o.heatmaps && !o.pafs) throw new Error(`poseLoss: stage ${i + 1} outputs neither heatmaps nor PAFs`);
+    if (o.pafs && !pafs) throw new Error(`poseLoss: stage ${i + 1} outputs PAFs but there are no PAF targets`);
+    if (!o.heatmaps && mined.has(i + 1)) throw new Error(`poseLoss: hard-joint mining lists stage ${i + 1}, which outputs no heatmaps`);
+    if ((o.heatmaps && !same(o.heatmaps.shape, targets.heatmaps.shape)) || (o.pafs && pafs && !same(o.pafs.shape, pafs.shape))) {
       throw new Error(
-        `poseLoss: stage ${i + 1} outputs heatmaps [${o.heatmaps.shape}] and PAFs [${o.pafs.shape}], ` +
-          `targets are [${targets.heatmaps.shape}] and [${targets.pafs.shape}]`,
+        `poseLoss: stage ${i + 1} outputs heatmaps ${shape(o.heatmaps)} and PAFs ${shape(o.pafs)}, ` +
+          `targets are [${targets.heatmaps.shape}] and ${shape(pafs)}`,
       );
     }
   });

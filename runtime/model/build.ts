@@ -5,16 +5,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { spanText, type Ir, type IrNode } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
-import { tfjsConvLayer } from "../../compiler/emit/tfjs/conv-layer.js";
+import { tfjsConvLayer } from "../../core/tfjs-conv-layer.js";
 import { PosecError } from "../errors.js";
-import { PosecPool2D, PosecResizeBilinear } from "./layers.js";
+import { PosecDilatedDepthwiseConv2D, PosecPool2D, PosecResizeBilinear } from "./layers.js";
 
 export interface BuiltModel {
   model: tf.LayersModel;
-  /** model.outputs in order: for pose models [stage1 pafs, stage1 heatmaps, ..., stageN pafs, stageN heatmaps] */
+  /**
+   * model.outputs in order: for pose models every stage's pafs then heatmaps, stage 1 first, leaving out a
+   * branch a stage does not produce (e.g. [stage1 pafs, stage2 heatmaps] for a PAF stage then a heatmap stage)
+   */
   outputNames: string[];
-  /** for pose models, the index in the outputs of each stage's pafs and heatmaps */
-  stages: { stage: number; pafs: number; heatmaps: number }[];
+  /** for pose models, the index in the outputs of each stage's pafs and heatmaps (null: not produced) */
+  stages: { stage: number; pafs: number | null; heatmaps: number | null }[];
 }
 
 
@@ -30,7 +33,13 @@ function lower(n: IrNode, ins: Sym[]): Sym {
   switch (n.op) {
     case "conv": {
       const a = n.attrs;
-      const rule = tfjsConvLayer(a, ins[0].shape[3]!);
+      const cin = ins[0].shape[3]!;
+      // tfjs's depthwise layer ignores dilation: a dilated depthwise conv (stride 1) is posec's own layer
+      if (a.groups > 1 && a.groups === cin && a.filters === cin && a.dilation.some((d) => d > 1) && a.stride.every((s) => s === 1)) {
+        const padded = a.pad.some((p) => p > 0) ? apply(tf.layers.zeroPadding2d({ padding: [[a.pad[0], a.pad[2]], [a.pad[1], a.pad[3]]], name: `${name}_pad` }), ins[0]) : ins[0];
+        return apply(new PosecDilatedDepthwiseConv2D({ kernelSize: a.kernel, dilation: a.dilation, useBias: a.bias, name }), padded);
+      }
+      const rule = tfjsConvLayer(a, cin);
       if (rule.kind === "unsupported") throw new PosecError(`${spanText(n.span)}: \`${name}\`: ${rule.reason}`, "PN5101", rule.help);
       const depthwise = rule.kind === "depthwiseConv2d";
       let x = ins[0];
@@ -48,6 +57,8 @@ function lower(n: IrNode, ins: Sym[]): Sym {
       return apply(tf.layers.batchNormalization({ axis: -1, momentum: n.attrs.momentum, epsilon: n.attrs.eps, name }), ins[0]);
     case "relu":
       return apply(tf.layers.reLU({ name }), ins[0]);
+    case "elu":
+      return apply(tf.layers.elu({ alpha: 1, name }), ins[0]);
     case "leakyrelu":
       return apply(tf.layers.leakyReLU({ alpha: n.attrs.alpha, name }), ins[0]);
     case "prelu":
@@ -145,8 +156,8 @@ export function buildModel(ir: Ir, weights?: WeightSet, size: [number | null, nu
   const stages: BuiltModel["stages"] = [];
   if (ir.stages) {
     for (const s of ir.stages.outputs) {
-      stages.push({ stage: s.stage, pafs: outputNames.length, heatmaps: outputNames.length + 1 });
-      outputNames.push(s.pafs, s.heatmaps);
+      const index = (tensor: string | null) => (tensor === null ? null : outputNames.push(tensor) - 1);
+      stages.push({ stage: s.stage, pafs: index(s.pafs), heatmaps: index(s.heatmaps) });
     }
   } else outputNames.push(...Object.values(ir.outputs));
   const model = tf.model({ inputs: input, outputs: outputNames.map((t) => tensors.get(t)!), name: ir.model.name });

@@ -7,6 +7,9 @@
 // - PosecResizeBilinear: bilinear upsampling with half-pixel centres (what PyTorch's
 //   `interpolate(align_corners=False)` and ONNX Resize `half_pixel` compute; tfjs's UpSampling2D uses the
 //   legacy asymmetric mapping).
+// - PosecDilatedDepthwiseConv2D: a dilated depthwise convolution (tfjs's depthwiseConv2d layer ignores
+//   dilationRate in 4.22; the op honours it, and posec registers its gradient). Stride 1, no padding:
+//   build.ts pads explicitly before it.
 import * as tf from "@tensorflow/tfjs";
 import { poolOut } from "../../compiler/shapes.js";
 
@@ -103,5 +106,48 @@ export class PosecResizeBilinear extends tf.layers.Layer {
   }
 }
 
+export class PosecDilatedDepthwiseConv2D extends tf.layers.Layer {
+  static className = "PosecDilatedDepthwiseConv2D";
+  readonly kernelSize: Pair;
+  readonly dilation: Pair;
+  readonly useBias: boolean;
+  private kernel?: tf.LayerVariable;
+  private bias?: tf.LayerVariable;
+
+  constructor(args: { kernelSize: Pair; dilation: Pair; useBias: boolean; name?: string }) {
+    super({ name: args.name });
+    this.kernelSize = args.kernelSize;
+    this.dilation = args.dilation;
+    this.useBias = args.useBias;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const channels = (inputShape as tf.Shape)[3]!;
+    // named like tfjs's depthwise layer's weights, so that checkpoints and setWeights treat them alike
+    this.kernel = this.addWeight("depthwise_kernel", [this.kernelSize[0], this.kernelSize[1], channels, 1], "float32", tf.initializers.zeros());
+    if (this.useBias) this.bias = this.addWeight("bias", [channels], "float32", tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = inputShape as tf.Shape;
+    const span = (k: number, d: number) => d * (k - 1);
+    return [s[0], s[1] == null ? null : s[1] - span(this.kernelSize[0], this.dilation[0]), s[2] == null ? null : s[2] - span(this.kernelSize[1], this.dilation[1]), s[3]];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const y = tf.depthwiseConv2d(x, this.kernel!.read() as tf.Tensor4D, 1, "valid", "NHWC", this.dilation);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), kernelSize: this.kernelSize, dilation: this.dilation, useBias: this.useBias };
+  }
+}
+
 tf.serialization.registerClass(PosecPool2D);
+tf.serialization.registerClass(PosecDilatedDepthwiseConv2D);
 tf.serialization.registerClass(PosecResizeBilinear);

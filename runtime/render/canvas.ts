@@ -1,6 +1,7 @@
-// A tiny RGB raster for the pictures posec writes (target overlays, skeletons, loss curves, synthetic
-// images). Drawing is done here in plain TypeScript so that it is deterministic and testable; encoding to
-// PNG/JPEG goes through sharp, loaded lazily so that the compiler commands never pay for it.
+// A tiny RGB raster for the per-pixel pictures posec writes (target overlays, skeletons drawn over photos,
+// synthetic images). Drawing is done here in plain TypeScript so that it is deterministic and testable;
+// encoding to PNG/JPEG goes through sharp, loaded lazily so that the compiler commands never pay for it.
+// Pictures with text and axes (loss.png) are SVG rasterised by sharp instead (curve.ts).
 import { writeFileAtomic } from "../util/atomic.js";
 
 export type Rgb = [number, number, number];

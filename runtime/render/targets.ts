@@ -80,15 +80,22 @@ export function drawTargets(s: TrainingSample, cfg: SampleConfig, zoomOption?: n
       if (bestJ >= 0) canvas.blend(x, y, colors[bestJ], Math.min(1, best) * 0.7);
     }
   }
+  // Joint dots, drawn on a canvas of the left panel alone: a joint near (or beyond) the crop's right edge
+  // must not spill into the gap or the PAF panel; joints outside the crop are not drawn at all.
+  const left = new Canvas(W, H);
+  for (let y = 0; y < H; y++) left.data.set(canvas.data.subarray(y * canvas.width * 3, (y * canvas.width + W) * 3), y * W * 3);
   for (const p of s.people) {
     for (let j = 0; j < J; j++) {
       if (p.vis[j] === 0) continue;
-      const cx = (p.xy[2 * j] + 0.5) * zoom - 0.5;
-      const cy = (p.xy[2 * j + 1] + 0.5) * zoom - 0.5;
-      canvas.disc(cx, cy, 1.5 + zoom * 0.5, [255, 255, 255]);
-      canvas.disc(cx, cy, 0.5 + zoom * 0.5, colors[j]);
+      const [px, py] = [p.xy[2 * j], p.xy[2 * j + 1]];
+      if (!(px >= -0.5 && px < input.width - 0.5 && py >= -0.5 && py < input.height - 0.5)) continue;
+      const cx = (px + 0.5) * zoom - 0.5;
+      const cy = (py + 0.5) * zoom - 0.5;
+      left.disc(cx, cy, 1.5 + zoom * 0.5, [255, 255, 255]);
+      left.disc(cx, cy, 0.5 + zoom * 0.5, colors[j]);
     }
   }
+  for (let y = 0; y < H; y++) canvas.data.set(left.data.subarray(y * W * 3, (y + 1) * W * 3), y * canvas.width * 3);
 
   // PAFs: one arrow per cell and limb, at the cell's PAF position ("cmu" convention: input g*stride)
   const L = keypoints.limbs.length;

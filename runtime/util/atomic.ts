@@ -1,14 +1,16 @@
 // Atomic file output: write to a temp file in the same directory, fsync, then rename over the target,
-// so a crash or kill never leaves a half-written file under the final name.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+// so a crash or kill never leaves a half-written file under the final name. `mode` gives the new file
+// the permissions of the one it replaces (a rename would otherwise reset 0600 to the umask's default).
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    const fd = openSync(tmp, "w");
+    const fd = openSync(tmp, "w", options.mode ?? 0o666);
     try {
+      if (options.mode !== undefined) fchmodSync(fd, options.mode); // exact, whatever the umask
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);

@@ -56,8 +56,8 @@ describe("tampered IR is rejected", () => {
     expect(r.diagnostics[0].message).toMatch(/op must be equal to one of the allowed values/);
   });
   it("an extra property", async () => {
-    const r = await tamper((d) => (d.input.mean = 3));
-    expect(r.diagnostics[0].message).toMatch(/unexpected property `mean`/);
+    const r = await tamper((d) => (d.input.gamma = 3));
+    expect(r.diagnostics[0].message).toMatch(/unexpected property `gamma`/);
   });
   it("not JSON, with line and column", () => {
     const r = loadIr('{\n  "format": "posec-ir",\n  oops\n}', "bad.json");

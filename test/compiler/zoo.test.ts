@@ -93,6 +93,47 @@ describe("SE-ResNet variants (SENet definitions, torchvision ResNet-50)", () => 
   });
 });
 
+// Lightweight OpenPose: the authors' PyTorch model (models/with_mobilenet.py, one refinement stage),
+// counted by hand from its layer list: 23 + 8 + 7 + 19 convolutions; BN weights and biases trainable.
+describe("Lightweight OpenPose (Osokin 2018)", () => {
+  const { ir, report } = costs("models/lightweight_openpose.posenet");
+  it("has 57 convolutions and 4,091,698 trainable parameters", () => {
+    expect(ir.nodes.filter((n) => n.op === "conv").length).toBe(57);
+    expect(report.totals.params).toBe(4_091_698);
+    // the MobileNet front (1,613,120) and the CPM adapter (265,856), both in `backbone` here
+    expect(report.parts.backbone.params).toBe(1_613_120 + 265_856);
+  });
+  it("maps a 256x456 input to 32x57 heatmaps (19) and PAFs (38), the refinement stage reading features, heatmaps, PAFs", () => {
+    expect(report.outputs).toEqual({ pafs: [32, 57, 38], heatmaps: [32, 57, 19] });
+    const cat = ir.nodes.find((n) => n.name === "stage2_concat")!;
+    expect(ir.stages!.features).toBe("cpm_conv_0_relu");
+    expect(cat.inputs).toEqual([ir.stages!.features, ir.stages!.outputs[0].heatmaps, ir.stages!.outputs[0].pafs]);
+    expect(ir.nodes.filter((n) => n.op === "elu").length).toBe(6);
+    expect(ir.nodes.filter((n) => n.op === "conv" && n.attrs.dilation[0] === 2 && n.attrs.groups === 512).length).toBe(1);
+  });
+});
+
+// What each stage produces, as CMU's prototxts wire them (the prototxt test checks the layers themselves).
+describe("stage outputs of the OpenPose zoo", () => {
+  it("BODY_25: four PAF-only stages, then two heatmap-only stages; the heatmap stages read the last PAFs", () => {
+    const { ir } = costs("models/openpose_body25.posenet");
+    expect(ir.stages!.outputs.map((o) => [o.pafs !== null, o.heatmaps !== null])).toEqual([
+      [true, false], [true, false], [true, false], [true, false], [false, true], [false, true],
+    ]);
+    expect(ir.outputs).toEqual({ pafs: "Mconv7_stage3_L2", heatmaps: "Mconv7_stage1_L1" });
+    expect(ir.nodes.find((n) => n.name === "concat_stage1_L1")!.inputs).toEqual(["conv4_4_CPM_prelu", "Mconv7_stage0_L1", "Mconv7_stage3_L2"]);
+    expect(ir.nodes.find((n) => n.name === "Mconv1_stage0_L2_concat")!.inputs).toEqual(["Mconv1_stage0_L2_0_prelu", "Mconv1_stage0_L2_1_prelu", "Mconv1_stage0_L2_2_prelu"]);
+  });
+  it.each([
+    ["models/openpose_hand.posenet", 22],
+    ["models/openpose_face.posenet", 71],
+  ])("%s: six heatmap-only stages with %i channels and no PAF output", (path, channels) => {
+    const { ir, report } = costs(path);
+    expect(ir.stages!.outputs.every((o) => o.pafs === null && o.heatmaps !== null)).toBe(true);
+    expect(report.outputs).toEqual({ heatmaps: [46, 46, channels] });
+  });
+});
+
 describe("every zoo model compiles cleanly", () => {
   it.each(ZOO)("%s", (path) => {
     const { ir } = costs(path);

@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batches, epochAugmentSeed, type Batch, type BatchOptions } from "../../runtime/data/batches.js";
 import { readCocoDataset, type CocoDataset } from "../../runtime/data/coco.js";
+import { DECODER_DEFAULTS } from "../../compiler/ir/codec.js";
 import { sampleConfigFromIr } from "../../runtime/data/config.js";
 import { loadSample } from "../../runtime/data/sample.js";
 import { synthesizeDataset } from "../../runtime/data/synth.js";
 import { PosecError } from "../../runtime/errors.js";
 import { COCO18, SPAN, TempDir, expectSameFloats, sampleConfig } from "./helpers.js";
-import { bundleDataWorker } from "./worker-bundle.js";
+import { bundleDataWorker } from "../../testkit/data-worker-bundle.js";
 
 let dir: TempDir;
 let ds: CocoDataset;
@@ -188,21 +189,25 @@ describe("config from the IR", () => {
         span: SPAN,
       },
       keypoints: COCO18,
-      stages: {
-        count: 6,
-        stride: 8,
-        features: "f",
-        concatOrder: ["pafs", "heatmaps", "features"],
-        outputs: [],
-        span: SPAN,
-      },
       train: {
         targets: { sigma: 7, pafWidth: 1 },
         augment: { scale: [0.5, 1.1], rotate: 40, flip: 0.5, crop: [368, 368], centerPerturb: 40 },
       } as never,
+      codec: {
+        stride: 8,
+        grid: [46, 45],
+        sigma: 7,
+        pafWidth: 1,
+        heatmapCombine: "max",
+        pafCombine: "overwrite",
+        pafConvention: "cmu",
+        targetDist: 0.7,
+        decoder: DECODER_DEFAULTS,
+      },
     });
-    expect(c.targets).toMatchObject({ stride: 8, gridWidth: 46, gridHeight: 46, sigma: 7, pafWidth: 1 });
-    expect(c.augment).toEqual({ scale: [0.5, 1.1], targetDist: 0.6, rotate: 40, flip: 0.5, centerPerturb: 40 });
+    // the label grid and target choices come from the codec, not re-derived from the input size
+    expect(c.targets).toEqual({ stride: 8, gridHeight: 46, gridWidth: 45, sigma: 7, pafWidth: 1, heatmapCombine: "max", pafCombine: "overwrite", pafConvention: "cmu" });
+    expect(c.augment).toEqual({ scale: [0.5, 1.1], targetDist: 0.7, rotate: 40, flip: 0.5, centerPerturb: 40 });
     expect(c.input).toEqual({ width: 368, height: 368, scale: 1 / 256, shift: -0.5, channelOrder: "bgr" });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Person } from "../../runtime/infer/decode.js";
 import { decodePoses } from "../../runtime/infer/decode.js";
 import { cycleClosingLimbs } from "../../runtime/infer/group.js";
-import { COCO18, IDENTITY, coco17Person, renderOutput, toSchemaJoints } from "./synth.js";
+import { COCO18, IDENTITY, coco17Person, renderOutput, toSchemaJoints } from "../../testkit/synthetic-maps.js";
 
 type Pt = [number, number];
 const image = { width: 368, height: 368 };

@@ -8,7 +8,7 @@ import { decodePoses, type Person } from "../../runtime/infer/decode.js";
 import { drawPeople } from "../../runtime/infer/draw.js";
 import { cmuInputLayout, cmuScales, decodeMultiScale } from "../../runtime/infer/multiscale.js";
 import { Canvas, paletteColor } from "../../runtime/render/canvas.js";
-import { COCO18, coco17Person, renderOutput, toSchemaJoints } from "./synth.js";
+import { COCO18, coco17Person, renderOutput, toSchemaJoints } from "../../testkit/synthetic-maps.js";
 
 type Pt = [number, number];
 

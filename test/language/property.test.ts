@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import type { Host } from "../../compiler/modules.js";
 import { formatFile } from "../../grammar/format.js";
+import { LIMITS } from "../../grammar/limits.js";
 import { parseSource } from "../../grammar/parse.js";
 import { REPO, specsIn, ZOO } from "../helpers.js";
 
@@ -70,6 +71,47 @@ describe("parser and checker never throw", () => {
         expect(formatFile(p2.ast, p2.comments, once)).toBe(once);
       }),
       { numRuns: 1000, seed: 3 },
+    );
+  });
+});
+
+// Generated deep and long specs (issue 16): whatever the nesting or length, no stack overflow and no
+// exception; past a limit of grammar/limits.ts, exactly that limit's PN code.
+describe("deep and long specs never overflow", () => {
+  const shapes = {
+    braces: (n: number) => `adapter ${"{ ".repeat(n)}conv 3x3 8 relu${" }".repeat(n)}`,
+    parens: (n: number) => `adapter { conv 3x3 ${"(".repeat(n)}8${")".repeat(n)} relu }`,
+    brackets: (n: number) => `adapter { conv 3x3 ${"[".repeat(n)}8${"]".repeat(n)} relu }`,
+    chain: (n: number) => `adapter { conv 3x3 ${Array(n + 1).fill("1").join(" * ")} relu }`,
+    prefix: (n: number) => `adapter { conv 3x3 (${"-".repeat(n)}8) relu }`,
+    nots: (n: number) => `block b() { if ${"not ".repeat(n)}true { relu } }`,
+    elseIf: (n: number) => `block b(c: int) { if c == 0 { relu }${" else if c == 1 { relu }".repeat(n)} }`,
+    mixed: (n: number) => `adapter { conv 3x3 ${"(1 + ".repeat(n)}1${")".repeat(n)} relu }`,
+  };
+  const limitOf: Record<keyof typeof shapes, [number, string]> = {
+    braces: [LIMITS.nesting - 1, "PN1003"],
+    parens: [LIMITS.nesting - 1, "PN1003"],
+    brackets: [LIMITS.nesting - 1, "PN1003"],
+    chain: [LIMITS.operators, "PN1004"],
+    prefix: [LIMITS.prefixRun, "PN1004"],
+    nots: [LIMITS.prefixRun, "PN1004"],
+    elseIf: [LIMITS.elseIf, "PN1003"],
+    mixed: [LIMITS.nesting - 1, "PN1003"],
+  };
+  it("on 150 generated specs up to 5,000 deep or long", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...(Object.keys(shapes) as (keyof typeof shapes)[])), fc.oneof(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 5_000 })), (shape, n) => {
+        const text = `posenet 1\nmodel m extends "lib/base.posenet"\n${shapes[shape](n)}\n`;
+        const result = compile("spec.posenet", hostFor(text));
+        const codes = result.diagnostics.map((d) => d.code);
+        for (const d of result.diagnostics) expect(d.code).not.toBe("PN4001");
+        const [limit, code] = limitOf[shape];
+        if (n > limit) expect(codes).toContain(code);
+        else expect(codes.filter((c) => c === "PN1003" || c === "PN1004")).toEqual([]);
+        const p = parseSource("spec.posenet", text);
+        if (p.errors.length === 0) formatFile(p.ast, p.comments, text);
+      }),
+      { numRuns: 150, seed: 4 },
     );
   });
 });

@@ -215,10 +215,12 @@ describe("posec build --target onnx", () => {
     const builds = ["a", "b"].map((d) => {
       const r = posec(["build", SMALL, "--target", "onnx,ir", "--out", join(dir, d)]);
       expect(r.code, r.stderr).toBe(0);
-      return readFileSync(join(dir, d, "model.onnx"));
+      return readFileSync(join(dir, d, "onnx", "model.onnx"));
     });
     expect(builds[0].equals(builds[1])).toBe(true);
-    expect(readdirSync(join(dir, "a")).sort()).toEqual(["model.ir.json", "model.onnx"]);
+    // several targets: one folder each
+    expect(readdirSync(join(dir, "a")).sort()).toEqual(["ir", "onnx"]);
+    expect(readdirSync(join(dir, "a", "ir"))).toEqual(["model.ir.json"]);
     const seeded = posec(["build", SMALL, "--target", "onnx", "--seed", "2", "--out", join(dir, "c")]);
     expect(seeded.code).toBe(0);
     expect(readFileSync(join(dir, "c", "model.onnx")).equals(builds[0])).toBe(false);

@@ -29,6 +29,7 @@ import json
 import numpy as np
 from data import DistributedBatchSampler, PoseDataset
 import transforms as T
+import rng as R
 d = ${JSON.stringify(tmp.dir)}
 def dataset(augment):
     return PoseDataset(f"{d}/synth/annotations.json", f"{d}/synth/images", augment=augment, min_area=(0.05 * ${SIZE}) ** 2)
@@ -50,14 +51,14 @@ describe("data.py against posec's data pipeline", () => {
     const got = pythonJson<{ samples: number[][]; rng: number[]; seeds: number[]; batches: number[][]; ranks: number[][][]; order: number[] }>(
       `${PY_PRELUDE}
 ds = dataset(True)
-r = T.Rng(123)
+r = R.Rng(123)
 rng = [r.next_u32() for _ in range(5)] + [r.uniform(-2, 3), r.int(0, 9)]
 s = DistributedBatchSampler(len(ds), 3, ${seed})
 batches = [[i for i, _ in s.batch_at(step)] for step in range(7)]
 ranks = [[[i for i, _ in DistributedBatchSampler(len(ds), 2, ${seed}, r, 2).batch_at(step)] for r in range(2)] for step in range(3)]
 print(json.dumps({"samples": [list(x) for x in ds.coco["samples"]], "rng": rng,
-                  "seeds": [T.seed_for(${seed}, i) for i in (0, 1, 99)] + [s.batch_at(0)[0][1]],
-                  "batches": batches, "ranks": ranks, "order": T.epoch_order(len(ds), ${seed}, 1)}))
+                  "seeds": [R.seed_for(${seed}, i) for i in (0, 1, 99)] + [s.batch_at(0)[0][1]],
+                  "batches": batches, "ranks": ranks, "order": R.epoch_order(len(ds), ${seed}, 1)}))
 `,
       pkg,
     );

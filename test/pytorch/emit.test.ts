@@ -5,8 +5,8 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { emitPytorch } from "../../compiler/emit/pytorch/index.js";
-import { torchAttr, torchKey } from "../../compiler/emit/pytorch/names.js";
-import { TARGETS } from "../../compiler/emit/emitter.js";
+import { torchAttr, torchKey } from "../../core/torch-names.js";
+import { TARGETS } from "../../compiler/emit/targets.js";
 import { initialWeights, modelParams } from "../../compiler/weights/index.js";
 import { readTorchStateDict, torchToPosecWeights } from "../../runtime/checkpoint/torch.js";
 import { posec } from "../cli/run.js";
@@ -15,7 +15,7 @@ import { compileIr, pythonJson, tempDir, writePackage, writeTfjsWeights } from "
 
 const tmp = tempDir("torch-emit");
 afterAll(() => tmp.remove());
-const POSE_FILES = ["README.md", "data.py", "images.py", "losses.py", "model.py", "rng.py", "spec.py", "train.py", "transforms.py"];
+const POSE_FILES = ["README.md", "data.py", "images.py", "layers.py", "losses.py", "model.py", "rng.py", "spec.py", "train.py", "transforms.py"];
 
 describe("posec build --target pytorch", () => {
   it("is a registered target and writes the package, byte-identical on a second run", () => {
@@ -25,10 +25,12 @@ describe("posec build --target pytorch", () => {
     for (const out of [a, b]) {
       const r = posec(["build", "models/small_resnet18_cmupose.posenet", "--target", "pytorch", "--out", out]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toContain(`wrote ${join(out, "train.py")}`);
+      expect(r.stdout).toMatch(new RegExp(`pytorch wrote ${out}/: model\\.py, .*, train\\.py, README\\.md\\n`));
     }
     expect(readdirSync(a).sort()).toEqual(POSE_FILES);
     for (const f of POSE_FILES) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+    // the installed CLI ships the support files (dist/python) unchanged
+    for (const f of ["layers.py", "train.py"]) expect(readFileSync(join(a, f), "utf8"), f).toBe(readFileSync(join("compiler/emit/pytorch/python", f), "utf8"));
   });
 
   it("changes only the seed line for another --seed, and writes model, spec and README for a bare backbone", () => {
@@ -41,7 +43,7 @@ describe("posec build --target pytorch", () => {
     const changed = (one[0].data as string).split("\n").filter((l, i) => l !== (two[0].data as string).split("\n")[i]);
     expect(changed).toEqual(["SEED = 1  # seed of the initial weights (posec build --seed)"]);
     const bare = emitPytorch(compileIr("models/reference/resnet18.posenet"), 1);
-    expect(bare.files.map((f) => f.path).sort()).toEqual(["README.md", "model.py", "spec.py"]);
+    expect(bare.files.map((f) => f.path).sort()).toEqual(["README.md", "layers.py", "model.py", "spec.py"]);
   });
 
   it("keeps every file tidy and gives every layer its spec line", () => {

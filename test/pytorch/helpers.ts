@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { emitPytorch } from "../../compiler/emit/pytorch/index.js";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir, PoseIr } from "../../compiler/ir/types.js";
 import type { WeightSet } from "../../compiler/weights/index.js";
 
 export const PYTHON = "/usr/bin/python3";
@@ -96,3 +96,22 @@ export function nhwcToNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Arra
   return out;
 }
 
+/** A pose IR whose stages produce only what `produces(stage)` says, without the layers nothing reads any more. */
+export function withStageOutputs(ir: Ir, produces: (stage: number) => { heatmaps: boolean; pafs: boolean }): PoseIr {
+  const copy = structuredClone(ir) as PoseIr;
+  copy.stages.outputs = copy.stages.outputs.map((s) => {
+    const p = produces(s.stage);
+    return { stage: s.stage, heatmaps: p.heatmaps ? s.heatmaps : null, pafs: p.pafs ? s.pafs : null };
+  });
+  const last = (key: "heatmaps" | "pafs") => [...copy.stages.outputs].reverse().find((s) => s[key] !== null)?.[key] ?? null;
+  const outputs: Record<string, string> = {};
+  if (last("heatmaps")) outputs.heatmaps = last("heatmaps")!;
+  if (last("pafs")) outputs.pafs = last("pafs")!;
+  copy.outputs = outputs;
+  if (!last("pafs")) copy.keypoints = { ...copy.keypoints, limbs: [], pafChannels: 0 };
+  // drop the layers nothing reads any more (what the compiler would not have generated)
+  const live = new Set(copy.stages.outputs.flatMap((s) => [s.heatmaps, s.pafs]).filter((t): t is string => t !== null));
+  for (const n of [...copy.nodes].reverse()) if (live.has(n.name)) n.inputs.forEach((i) => live.add(i));
+  copy.nodes = copy.nodes.filter((n) => live.has(n.name));
+  return copy;
+}

@@ -96,8 +96,10 @@ with torch.no_grad():
 if isinstance(out, torch.Tensor):
     outs = [out]
 else:
-    outs = [t for pair in out.stages for t in pair]
-    assert out.pafs is out.stages[-1][0] and out.heatmaps is out.stages[-1][1]
+    # every stage's pafs then heatmaps, leaving out what a stage does not produce (the runtime's order)
+    outs = [t for pair in out.stages for t in pair if t is not None]
+    last = lambda i: next((pair[i] for pair in reversed(out.stages) if pair[i] is not None), None)
+    assert out.pafs is last(0) and out.heatmaps is last(1)
 files = []
 for i, t in enumerate(outs):
     files.append(f"out{i}.bin")

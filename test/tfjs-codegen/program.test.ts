@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 describe("generated tfjs programs", () => {
   it("type-check and compile with their own tsconfig for every zoo model (and the test fixtures)", () => {
-    expect(ZOO.length).toBe(4);
+    expect(ZOO.length).toBeGreaterThanOrEqual(4); // the zoo grows; it must not vanish
     expect(compiled.code, compiled.stdout + compiled.stderr).toBe(0);
     for (const spec of [...ZOO, ...EXTRA]) expect(existsSync(join(tmp.dir, name(spec), "dist", "model.js")), spec).toBe(true);
   });
@@ -54,7 +54,7 @@ describe("generated tfjs programs", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain("(step 3)");
     expect(metrics("ref").map((r) => r.step)).toEqual([1, 2, 3, 4]);
-  });
+  }, 300_000);
 
   it("refuses bad flags with the usage and exit code 2", () => {
     const dir = join(tmp.dir, name(SMALL));

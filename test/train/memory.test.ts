@@ -5,7 +5,6 @@ import { runInNewContext } from "node:vm";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { isPoseIr } from "../../compiler/ir/types.js";
-import { inferShapes } from "../../compiler/shapes.js";
 import { initialWeights, modelParams } from "../../compiler/weights/index.js";
 import { selectBackend } from "../../runtime/backends/select.js";
 import { batches, openDataset, sampleConfigFromIr, type Batch } from "../../runtime/data/index.js";
@@ -26,8 +25,7 @@ describe("a 300-step run", () => {
     const report = await selectBackend({ prefer: "wasm" });
     expect(report.backend).toBe("wasm");
     const dataset = await openDataset(ir.train.data, ir.keypoints, { synthDir: ".posec-cache/test-memory-synth" });
-    const grid = inferShapes(ir, 32, 32).report!.outputs.heatmaps;
-    const stream = batches({ dataset, config: sampleConfigFromIr(ir, { gridHeight: grid[0], gridWidth: grid[1] }), batchSize: 4, seed: 1, steps: 10 });
+    const stream = batches({ dataset, config: sampleConfigFromIr(ir), batchSize: 4, seed: 1, steps: 10 });
     const pool: Batch[] = [];
     for await (const b of stream) pool.push(b);
     const { model, stages } = buildModel(ir, initialWeights(modelParams(ir), 1));

@@ -130,10 +130,14 @@ describe("posec train (tiny spec, cpu backend)", () => {
     expect(r.stderr).toContain("tiny_pose");
   });
 
-  it("refuses the synthetic (COCO-labelled) people for a schema that reads another dataset", () => {
-    const r = posec(["train", "test/fixtures/valid/hand_inline_keypoints.posenet", "--backend", "cpu", "--steps", "1", "--out", join(tmp, "hand")]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error PN5005: the built-in synthetic people are labelled with COCO's 17 keypoints, but the keypoint schema `hand5` reads dataset `hand21` (21 keypoints)");
+  it("refuses the built-in synthetic data for a schema whose dataset it cannot draw", () => {
+    // the hand fixture's schema, re-pointed at a dataset no built-in set is labelled with
+    const spec = readFileSync(join(REPO, "test/fixtures/valid/hand_inline_keypoints.posenet"), "utf8").replace("dataset hand21 keypoints=21", "dataset horse22 keypoints=22");
+    const file = join(tmp, "horse.posenet");
+    writeFileSync(file, spec);
+    const r = posec(["train", file, "--backend", "cpu", "--steps", "1", "--out", join(tmp, "horse")]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("error PN5005: the built-in synthetic people are labelled with COCO's 17 keypoints, but the keypoint schema `hand5` reads dataset `horse22` (22 keypoints)");
   });
 
   it("rejects bad flags as usage errors", () => {

@@ -6,7 +6,7 @@
 // - Node names are the IR's; helper nodes and values a rule adds are named `<ir node>/<role>`, which
 //   cannot collide with IR names (those never contain a slash). Initializers keep posec's canonical
 //   parameter names (`conv1/kernel`), so a parameter count over the initializers equals posec's.
-// - Constants that are not parameters (Resize scales, Unsqueeze axes) are Constant nodes, not
+// - Constants that are not parameters (Resize scales, Reshape shapes) are Constant nodes, not
 //   initializers.
 // - upsample -> Resize, matching posec's tfjs runtime (runtime/model/build.ts):
 //   nearest: tfjs UpSampling2D (tf.image.resizeNearestNeighbor, alignCorners=false, halfPixelCenters=false):
@@ -23,7 +23,7 @@ import { diag, type Diagnostic } from "../../diagnostics.js";
 import { spanText, type Ir, type IrNode, type IrNodeOf, type IrOp } from "../../ir/types.js";
 import type { Shape } from "../../shapes.js";
 import type { Tensor, WeightSet } from "../../weights/index.js";
-import { convKernelToOihw, denseKernelToChwRows, foldBatchNorm, preluSlope } from "./layout.js";
+import { convKernelToOihw, denseKernelToOutChw, foldBatchNorm, preluSlope } from "./layout.js";
 import { attr, floatConstTensor, floatTensor, int64Tensor, node, type NodeProto, type TensorProto } from "./proto.js";
 
 export interface GraphOptions {
@@ -73,13 +73,15 @@ const RULES: { [K in IrOp]: Rule<K> } = {
     const k = c.param("kernel", [h * w * ch, n.attrs.units]);
     const b = n.attrs.bias ? c.param("bias", [n.attrs.units]) : null;
     if (!k || (n.attrs.bias && !b)) return;
-    // posec's dense output is [1, 1, units]: Flatten + Gemm, then back to rank 4 as [N, units, 1, 1].
+    // posec's dense output is [1, 1, units]: Flatten + Gemm (transB=1, B = [units, in]), then back to rank 4
+    // as [N, units, 1, 1] by a Reshape (0 keeps N). The form importers accept: OpenCV 4.6 refuses Gemm
+    // without transB followed by a two-axis Unsqueeze.
     c.emit(node("Flatten", `${n.name}/flatten`, [c.inputs[0]], [`${n.name}/flat`], [attr.int("axis", 1)], c.doc));
-    const gemmIn = [`${n.name}/flat`, c.init(`${n.name}/kernel`, denseKernelToChwRows(k, c.inputShape))];
+    const gemmIn = [`${n.name}/flat`, c.init(`${n.name}/kernel`, denseKernelToOutChw(k, c.inputShape))];
     if (b) gemmIn.push(c.init(`${n.name}/bias`, b));
-    c.emit(node("Gemm", n.name, gemmIn, [`${n.name}/gemm`], [], c.doc));
-    const axes = c.constant(`${n.name}/axes`, int64Tensor(`${n.name}/axes`, [2], [2, 3]));
-    c.emit(node("Unsqueeze", `${n.name}/unsqueeze`, [`${n.name}/gemm`, axes], [c.output], [], c.doc));
+    c.emit(node("Gemm", n.name, gemmIn, [`${n.name}/gemm`], [attr.int("transB", 1)], c.doc));
+    const shape = c.constant(`${n.name}/shape`, int64Tensor(`${n.name}/shape`, [4], [0, n.attrs.units, 1, 1]));
+    c.emit(node("Reshape", `${n.name}/reshape`, [`${n.name}/gemm`, shape], [c.output], [], c.doc));
   },
   bn(n, c) {
     const ch = c.inputShape[2];
@@ -90,6 +92,7 @@ const RULES: { [K in IrOp]: Rule<K> } = {
     c.emit(node("BatchNormalization", n.name, [c.inputs[0], ...names], [c.output], [attr.float("epsilon", n.attrs.eps), attr.float("momentum", n.attrs.momentum)], c.doc));
   },
   relu: (n, c) => c.emit(node("Relu", n.name, c.inputs, [c.output], [], c.doc)),
+  elu: (n, c) => c.emit(node("Elu", n.name, c.inputs, [c.output], [attr.float("alpha", 1)], c.doc)),
   sigmoid: (n, c) => c.emit(node("Sigmoid", n.name, c.inputs, [c.output], [], c.doc)),
   tanh: (n, c) => c.emit(node("Tanh", n.name, c.inputs, [c.output], [], c.doc)),
   leakyrelu: (n, c) => c.emit(node("LeakyRelu", n.name, c.inputs, [c.output], [attr.float("alpha", n.attrs.alpha)], c.doc)),

@@ -36,12 +36,21 @@ export interface OnnxResult {
   diagnostics: Diagnostic[];
 }
 
-/** Graph outputs in order: heatmaps, pafs (or the backbone's outputs), then each stage's with allStages. */
+/**
+ * Graph outputs in order: heatmaps, pafs (only heatmaps for a schema without limbs; or the backbone's outputs),
+ * then, with allStages, each stage's outputs that it produces.
+ */
 export function onnxOutputs(ir: Ir, allStages: boolean): [string, string][] {
   const first = ["heatmaps", "pafs"].filter((k) => k in ir.outputs);
   const rest = Object.keys(ir.outputs).filter((k) => !first.includes(k)).sort();
   const out: [string, string][] = [...first, ...rest].map((k) => [k, ir.outputs[k]]);
-  if (allStages && ir.stages) for (const s of ir.stages.outputs) out.push([`stage${s.stage}_heatmaps`, s.heatmaps], [`stage${s.stage}_pafs`, s.pafs]);
+  if (allStages && ir.stages) {
+    // each stage's maps, only those it produces (a PAF-only or heatmap-only stage lists one)
+    for (const s of ir.stages.outputs) {
+      if (s.heatmaps !== null) out.push([`stage${s.stage}_heatmaps`, s.heatmaps]);
+      if (s.pafs !== null) out.push([`stage${s.stage}_pafs`, s.pafs]);
+    }
+  }
   return out;
 }
 
@@ -130,7 +139,13 @@ export const onnxEmitter: Emitter = {
   target: "onnx",
   describe: "an ONNX model (opset 17, NCHW, seeded initial weights) as model.onnx",
   async emit(ir, options) {
-    const weights = initialWeights(modelParams(ir), options.seed);
+    // 4 bytes per parameter, checked from the parameter list before any weight is allocated
+    const params = modelParams(ir);
+    const bytes = 4 * params.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
+    if (bytes > PROTOBUF_LIMIT) {
+      return { files: [], diagnostics: [diag("PN4101", ir.model.span, `the ONNX target cannot write ${ir.model.name}: its weights would take ${(bytes / 2 ** 30).toFixed(2)} GiB, more than one ONNX file holds (2 GiB)`, { help: "ONNX external data is not supported yet" })] };
+    }
+    const weights = initialWeights(params, options.seed);
     const r = buildOnnx(ir, weights, { allStages: !!options.flags.allStages, foldBn: !!options.flags.foldBn, weights: { kind: "initial", seed: options.seed } });
     return { files: r.bytes ? [{ path: "model.onnx", data: r.bytes }] : [], diagnostics: r.diagnostics };
   },

@@ -51,6 +51,22 @@ export function denseKernelToChwRows(t: Tensor, input: [number, number, number])
   return { shape: [rows, units], data: out };
 }
 
+/**
+ * A dense kernel as Gemm's B with transB=1: [units, inFeatures], inFeatures in C, H, W order (the layout
+ * of Caffe's InnerProduct and PyTorch's Linear after a flatten; OpenCV's ONNX importer needs it).
+ */
+export function denseKernelToOutChw(t: Tensor, input: [number, number, number]): Tensor {
+  const rows = denseKernelToChwRows(t, input);
+  const [n, units] = rows.shape;
+  const out = new Float32Array(rows.data.length);
+  // in tiles, so that reads and writes both stay in cache (VGG's fc6 has 102M values)
+  const TILE = 64;
+  for (let r0 = 0; r0 < n; r0 += TILE)
+    for (let u0 = 0; u0 < units; u0 += TILE)
+      for (let r = r0; r < Math.min(r0 + TILE, n); r++) for (let u = u0; u < Math.min(u0 + TILE, units); u++) out[u * n + r] = rows.data[r * units + u];
+  return { shape: [units, n], data: out };
+}
+
 /** PReLU's per-channel alpha [C] as ONNX's slope [C, 1, 1]. */
 export function preluSlope(t: Tensor): Tensor {
   check(t, 1, "prelu alpha");

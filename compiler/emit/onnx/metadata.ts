@@ -42,9 +42,10 @@ export function metadataProps(m: MetadataInput): [string, string][] {
       json({
         scale: ir.input.scale,
         shift: ir.input.shift,
+        ...(ir.input.mean && ir.input.std ? { mean: ir.input.mean, std: ir.input.std } : {}),
         channel_order: ir.input.channelOrder,
         pixel_range: [0, 255],
-        formula: "image[c] = pixel[c] * scale + shift",
+        formula: ir.input.mean ? "image[c] = (pixel[c] * scale + shift - mean[c]) / std[c]" : "image[c] = pixel[c] * scale + shift",
         in_graph: false,
         note: `the graph does NOT normalise: feed \`image\` already normalised, channels in ${ir.input.channelOrder.toUpperCase()} order, NCHW`,
       }),
@@ -62,8 +63,12 @@ export function metadataProps(m: MetadataInput): [string, string][] {
           background: k.background,
           heatmap_channels: k.heatmapChannels,
           heatmap_order: k.background ? "joints in order, then the background channel" : "joints in order",
+          paf_channels: k.pafChannels,
+          // without limbs there are no PAFs to group joints into people: one person, each joint at its heatmap's maximum
+          decoding: k.limbs.length > 0 ? "peaks grouped into people by the part affinity fields (CMU)" : "one instance per image: each joint at its heatmap's maximum",
           flip_pairs: k.flipPairs,
           dataset: k.dataset ? { name: k.dataset.name, keypoints: k.dataset.keypoints, sigmas: k.dataset.sigmas } : null,
+          // dataset keypoint indices per joint: one = copy, two = midpoint, none = the dataset lacks it
           joint_sources: k.joints.map((j) => j.from),
         }),
       ],
@@ -76,6 +81,8 @@ export function metadataProps(m: MetadataInput): [string, string][] {
     outputs[name] = { channels: report.shapes[tensor][2], stride: rf.stride, tensor };
   }
   props.push(["posec.outputs", json(outputs)]);
+  // the decoder's defaults (the IR's codec.decoder), snake_case as the other keys
+  if (ir.codec) props.push(["posec.decoder", json(Object.fromEntries(Object.entries(ir.codec.decoder).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v])))]);
   props.push(["posec.weights", json(m.weights.kind === "initial" ? { source: "initial", seed: m.weights.seed } : { source: "checkpoint", path: m.weights.path })]);
   props.push(["posec.export", json({ fold_bn: m.foldBn, all_stages: m.allStages })]);
   return props;

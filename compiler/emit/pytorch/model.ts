@@ -3,8 +3,7 @@
 // from the spec's initialisers with a seeded torch.Generator.
 import { spanText, type Ir, type IrNode, type Padding, type WeightInit } from "../../ir/types.js";
 import { inferShapes } from "../../shapes.js";
-import { MODEL_HELPERS } from "./model-helpers.js";
-import { torchAttr } from "./names.js";
+import { TORCH_ROLE, torchAttr } from "../../../core/torch-names.js";
 import { INDENT, pyAssign, pyCall, pyFloat, pyPair, pyStr, pyValue, tuple, raw } from "./python.js";
 
 const I1 = INDENT;
@@ -39,6 +38,8 @@ function constructor(n: IrNode, cin: number, denseIn: number): string {
       return `nn.BatchNorm2d(${cin}, eps=${pyFloat(n.attrs.eps)}, momentum=${pyFloat(torchMomentum(n.attrs.momentum))})`;
     case "relu":
       return "nn.ReLU()";
+    case "elu":
+      return "nn.ELU()";
     case "leakyrelu":
       return `nn.LeakyReLU(${pyFloat(n.attrs.alpha)})`;
     case "prelu":
@@ -140,17 +141,34 @@ function initLines(n: IrNode): string[] {
   return lines;
 }
 
+/** A stage output's Python name, or None for a branch the stage does not produce. */
+const outName = (tensor: string | null) => (tensor === null ? "None" : torchAttr(tensor));
+
 function describeOutputs(ir: Ir): { doc: string; lines: string[] } {
   if (!ir.stages) {
     const outs = Object.values(ir.outputs).map(torchAttr);
     return { doc: `the output ${outs.join(", ")}`, lines: [`${I2}return ${outs.join(", ")}`] };
   }
-  const pairs = ir.stages.outputs.map((s) => tuple([raw(torchAttr(s.pafs)), raw(torchAttr(s.heatmaps))]));
-  const last = ir.stages.outputs[ir.stages.outputs.length - 1];
+  const pairs = ir.stages.outputs.map((s) => tuple([raw(outName(s.pafs)), raw(outName(s.heatmaps))]));
+  const pafs = outName(ir.outputs.pafs ?? null);
+  const heatmaps = outName(ir.outputs.heatmaps ?? null);
+  const none = ir.stages.outputs.some((s) => s.pafs === null || s.heatmaps === null);
   return {
-    doc: "PoseOutput(stages, pafs, heatmaps): every stage's (pafs, heatmaps) and the last stage's",
-    lines: [`${I2}stages = ${pyValue(tuple(pairs), I2, I2.length + 9)}`, `${I2}return PoseOutput(stages, ${torchAttr(last.pafs)}, ${torchAttr(last.heatmaps)})`],
+    doc: none
+      ? "PoseOutput(stages, pafs, heatmaps): every stage's (pafs, heatmaps), None for a branch the\n    stage does not produce, and the last PAFs and heatmaps produced"
+      : "PoseOutput(stages, pafs, heatmaps): every stage's (pafs, heatmaps) and the last stage's",
+    lines: [`${I2}stages = ${pyValue(tuple(pairs), I2, I2.length + 9)}`, `${I2}return PoseOutput(stages, ${pafs}, ${heatmaps})`],
   };
+}
+
+/** Names model.py takes from layers.py: those its layers and initialisers call, and the weight readers. */
+const LAYER_HELPERS = ["Add", "Concat", "Mul", "Pool2d", "PoseOutput", "init_constant", "init_kaiming", "init_normal", "init_xavier"];
+
+function layersImport(body: string): string {
+  const used = LAYER_HELPERS.filter((name) => new RegExp(`\\b${name}\\(`).test(body));
+  const names = [...used, "copy_posec_weights", "read_tfjs_weights"];
+  const one = `from layers import ${names.join(", ")}`;
+  return one.length <= 100 ? one : `from layers import (\n${names.map((n) => `${INDENT}${n},\n`).join("")})`;
 }
 
 export function emitModelPy(ir: Ir, seed: number, header: string): string {
@@ -180,14 +198,16 @@ export function emitModelPy(ir: Ir, seed: number, header: string): string {
   const sizeNote = hasDense
     ? "# the dense layers fix the input size"
     : "# the spec's input size; any size works";
+  const body = [...init, ...forward, ...resets, ...outputs.lines].join("\n");
+  const functional = /\bF\./.test(body) ? "import torch.nn.functional as F\n" : "";
   return `${header}"""${ir.model.name} as a PyTorch module: ${stageDoc}, NCHW input of ${ir.input.channels} channels
 (pixels * ${pyFloat(ir.input.scale)} ${ir.input.shift < 0 ? "-" : "+"} ${pyFloat(Math.abs(ir.input.shift))}, ${ir.input.channelOrder.toUpperCase()} order)."""
-from collections import namedtuple
-import math
-
 import torch
 from torch import nn
-import torch.nn.functional as F
+${functional}
+${layersImport(body)}
+
+${pyAssign("", "__all__", ["MODEL_NAME", "SEED", "INPUT_SIZE", "INPUT_CHANNELS", cls, "Model", "load_posec_weights", "read_tfjs_weights"])}
 
 MODEL_NAME = ${pyStr(ir.model.name)}
 SEED = ${seed}  # seed of the initial weights (posec build --seed)
@@ -195,9 +215,15 @@ INPUT_SIZE = (${ir.input.height}, ${ir.input.width})  ${sizeNote}
 INPUT_CHANNELS = ${ir.input.channels}
 # IR node names that Python or nn.Module already own, and the attribute names they got instead
 ${pyAssign("", "ATTRIBUTES", Object.fromEntries(renamed))}
+# posec's parameter roles -> PyTorch's parameter and buffer names
+${pyAssign("", "TORCH_ROLE", TORCH_ROLE)}
 
 
-${MODEL_HELPERS}
+def load_posec_weights(model, weights):
+    """Copies weights given in posec's canonical names and channels-last layouts ({name: array},
+    e.g. read_tfjs_weights("model.json")) into the model: see layers.copy_posec_weights."""
+    copy_posec_weights(model, weights, ATTRIBUTES, TORCH_ROLE)
+
 
 class ${cls}(nn.Module):
     """${ir.model.name}, generated by posec from ${ir.sources[0]}.

@@ -64,7 +64,24 @@ export function pyValue(v: PyValue, indent = "", column = indent.length): string
       Object.entries(v).map(([k, x]) => `${pyStr(k)}: ${pyValue(x, inner, inner.length + pyStr(k).length + 2)}`),
     );
   }
+  if (typeof v === "string") return longString(v, indent);
   return flat; // an atom that is simply long
+}
+
+/** A string too long for its line: on lines of its own in parentheses, as adjacent literals broken after spaces. */
+function longString(s: string, indent: string): string {
+  const inner = indent + INDENT;
+  const room = MAX_COLUMNS - inner.length;
+  const pieces: string[] = [];
+  let piece = "";
+  for (const word of s.split(/(?<= )/)) {
+    if (piece && pyStr(piece + word).length > room) {
+      pieces.push(piece);
+      piece = word;
+    } else piece += word;
+  }
+  pieces.push(piece);
+  return `(\n${pieces.map((x) => `${inner}${pyStr(x)}\n`).join("")}${indent})`;
 }
 
 /** `name = value` at `indent`, wrapped as pyValue does. */
@@ -92,11 +109,3 @@ export function pyCall(indent: string, prefix: string, args: string[]): string {
   if (line) lines.push(lines.length ? `${inner}${line},` : `${inner}${line}`);
   return `${indent}${prefix}(\n${lines.join("\n")}\n${indent})`;
 }
-
-/** Words a generated name must not take: Python's keywords and the names the generated modules use. */
-export const PYTHON_KEYWORDS = new Set(
-  (
-    "False None True and as assert async await break class continue def del elif else except finally for from " +
-    "global if import in is lambda nonlocal not or pass raise return try while with yield match case"
-  ).split(" "),
-);

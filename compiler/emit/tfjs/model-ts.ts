@@ -5,11 +5,11 @@
 // adapter, stage branches) and a comment before each spec line's layers says where they came from.
 import { diag, type Diagnostic } from "../../diagnostics.js";
 import { spanText, type Ir, type IrNode, type Padding } from "../../ir/types.js";
-import { tfjsConvLayer } from "./conv-layer.js";
+import { tfjsConvLayer } from "../../../core/tfjs-conv-layer.js";
 import { arr, identifiers, num, obj, pairOrOne, partTitle, str } from "./code.js";
 
 /** Names model.ts defines or imports at module level. */
-const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "BuiltModel", "WeightSet", "weights", "size", "model"];
+const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "PosecDilatedDepthwiseConv2D", "BuiltModel", "WeightSet", "weights", "size", "model"];
 
 /** zeroPadding2d's `padding`: one number, [vertical, horizontal], or [[top, bottom], [left, right]]. */
 function zeroPadding(p: Padding): string {
@@ -25,7 +25,7 @@ interface Lowered {
   /** the expression building and wiring the node's layer(s) */
   code: string;
   /** the model needs these runtime imports / module constants */
-  uses: ("PosecPool2D" | "PosecResizeBilinear" | "ZEROS")[];
+  uses: ("PosecPool2D" | "PosecResizeBilinear" | "PosecDilatedDepthwiseConv2D" | "ZEROS")[];
 }
 
 /** The layer expression of one node, given its inputs' identifiers and channel counts. */
@@ -35,6 +35,12 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
   switch (n.op) {
     case "conv": {
       const a = n.attrs;
+      // tfjs's depthwise layer ignores dilation: a dilated depthwise conv (stride 1) is posec's own layer
+      if (a.groups > 1 && a.groups === inChannels && a.filters === inChannels && a.dilation.some((d) => d > 1) && a.stride.every((s) => s === 1)) {
+        const padded = a.pad.some((p) => p > 0) ? call(layer("zeroPadding2d", [["name", str(`${n.name}_pad`)], ["padding", zeroPadding(a.pad)]]), x) : x;
+        const args = obj([name, ["kernelSize", arr(a.kernel.map(num))], ["dilation", arr(a.dilation.map(num))], ["useBias", String(a.bias)]]);
+        return { code: call(`new PosecDilatedDepthwiseConv2D(${args})`, padded), uses: ["PosecDilatedDepthwiseConv2D"] };
+      }
       const rule = tfjsConvLayer(a, inChannels);
       if (rule.kind === "unsupported") return rule.reason;
       const depthwise = rule.kind === "depthwiseConv2d";
@@ -65,6 +71,8 @@ function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
       return { code: call(layer("batchNormalization", [name, ["momentum", num(n.attrs.momentum)], ["epsilon", num(n.attrs.eps)]]), x), uses: [] };
     case "relu":
       return { code: call(layer("reLU", [name]), x), uses: [] };
+    case "elu":
+      return { code: call(layer("elu", [name, ["alpha", "1"]]), x), uses: [] };
     case "leakyrelu":
       return { code: call(layer("leakyReLU", [name, ["alpha", num(n.attrs.alpha)]]), x), uses: [] };
     case "prelu":
@@ -125,14 +133,15 @@ function describe(ir: Ir): string[] {
   ];
 }
 
-/** The outputs in the runtime's order: every stage's PAFs and heatmaps, or the backbone's outputs. */
-function outputs(ir: Ir): { names: string[]; stages: { stage: number; pafs: number; heatmaps: number }[] } {
+/**
+ * The outputs in the runtime's order (runtime/model/build.ts): every stage's PAFs then heatmaps, leaving
+ * out a branch the stage does not produce; or the backbone's outputs.
+ */
+function outputs(ir: Ir): { names: string[]; stages: { stage: number; pafs: number | null; heatmaps: number | null }[] } {
   if (!ir.stages) return { names: Object.values(ir.outputs), stages: [] };
   const names: string[] = [];
-  const stages = ir.stages.outputs.map((s) => {
-    names.push(s.pafs, s.heatmaps);
-    return { stage: s.stage, pafs: names.length - 2, heatmaps: names.length - 1 };
-  });
+  const index = (tensor: string | null) => (tensor === null ? null : names.push(tensor) - 1);
+  const stages = ir.stages.outputs.map((s) => ({ stage: s.stage, pafs: index(s.pafs), heatmaps: index(s.heatmaps) }));
   return { names, stages };
 }
 
@@ -176,7 +185,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
   }
   const out = outputs(ir);
   const i = ir.input;
-  const runtimeImports = [...["PosecPool2D", "PosecResizeBilinear"].filter((u) => uses.has(u)), "setWeights", "type BuiltModel", "type WeightSet"];
+  const runtimeImports = [...["PosecPool2D", "PosecResizeBilinear", "PosecDilatedDepthwiseConv2D"].filter((u) => uses.has(u)), "setWeights", "type BuiltModel", "type WeightSet"];
   const fixedSize = ir.nodes.some((n) => n.op === "dense");
   const text = [
     header,
@@ -202,7 +211,11 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     fixedSize
       ? " * `size` must be the spec's input size: the dense layers fix it."
       : " * `size` is the input's [height, width]; null for any size (every layer here accepts any).",
-    ...(ir.stages ? [" * Outputs: every stage's PAFs and heatmaps, stage 1 first; the last stage's are the model's prediction."] : []),
+    ...(ir.stages
+      ? ir.stages.outputs.every((s) => s.pafs !== null && s.heatmaps !== null)
+        ? [" * Outputs: every stage's PAFs and heatmaps, stage 1 first; the last stage's are the model's prediction."]
+        : [" * Outputs: every stage's PAFs and heatmaps (those it produces), stage 1 first; the last ones are the model's prediction."]
+      : []),
     " */",
     `export function buildModel(weights: WeightSet, size: [number | null, number | null] = INPUT_SIZE): BuiltModel {`,
     `const ${ids.get(i.tensor)} = tf.input({ name: ${str(i.tensor)}, shape: [size[0], size[1], ${i.channels}], dtype: "float32" });`,
@@ -213,7 +226,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     "return {",
     "model,",
     `outputNames: ${arr(out.names.map(str))},`,
-    `stages: ${arr(out.stages.map((s) => obj([["stage", num(s.stage)], ["pafs", num(s.pafs)], ["heatmaps", num(s.heatmaps)]])))},`,
+    `stages: ${arr(out.stages.map((s) => obj([["stage", num(s.stage)], ["pafs", s.pafs === null ? "null" : num(s.pafs)], ["heatmaps", s.heatmaps === null ? "null" : num(s.heatmaps)]])))},`,
     "};",
     "}",
     "",

@@ -2,7 +2,15 @@
 // own version, so that npm installs one copy and the program's model and posec's runtime share its
 // engine), tsconfig.json (strict, NodeNext, compiled to dist/) and README.md.
 import pkg from "../../../package.json" with { type: "json" };
+import { BACKEND_PREFERENCES } from "../../../core/backends.js";
 import type { Ir } from "../../ir/types.js";
+
+/**
+ * posec as an npm tarball beside the program (`posec build` writes it: cli/pack.ts). The program depends on
+ * the posec that generated it, published or not, and the relative `file:` path keeps working when the
+ * folder is moved or copied to another machine.
+ */
+export const POSEC_TARBALL = `posec-${pkg.version}.tgz`;
 
 /** An npm package name for the program: lowercase, URL-safe, not starting with `.` or `_`. */
 function packageName(model: string): string {
@@ -22,7 +30,7 @@ export function emitPackageJson(ir: Ir): string {
       scripts: { build: "tsc -p .", ...(trainable ? { train: "node dist/train.js" } : {}) },
       dependencies: {
         "@tensorflow/tfjs": pkg.dependencies["@tensorflow/tfjs"],
-        posec: `^${pkg.version}`,
+        posec: `file:${POSEC_TARBALL}`,
       },
       devDependencies: {
         "@types/node": pkg.devDependencies["@types/node"],
@@ -82,7 +90,7 @@ npm run train -- --data synth --steps 300 --backend wasm
 \`\`\`
 
 The flags are \`posec train\`'s: \`--data DIR|synth\`, \`--out DIR\` (default \`runs/${name}\`), \`--steps N\` or
-\`--epochs N\`, \`--batch N\`, \`--lr X\`, \`--seed N\`, \`--resume\`, \`--backend auto|tensorflow-gpu|tensorflow|wasm|cpu\`,
+\`--epochs N\`, \`--batch N\`, \`--lr X\`, \`--seed N\`, \`--resume\`, \`--backend ${BACKEND_PREFERENCES.join("|")}\`,
 \`--threads N\`, \`--workers N\`, \`--skip-bad\`, \`--time-limit S\`; \`--help\` lists them. Without flags the spec's
 settings apply (summarised at the top of \`train.ts\`); relative data paths are read from the working directory.
 Checkpoints (\`<out>/checkpoints/step-NNNNNNN\`) are posec's: \`posec infer\`, \`posec export\` and
@@ -104,8 +112,8 @@ Do not edit: change the spec and build again (identical input gives byte-identic
 ${files.join("\n")}
 
 \`@tensorflow/tfjs\` is pinned to the version posec uses, so that npm installs one copy: the model built here and
-posec's runtime must share one tfjs engine. To use a posec checkout rather than a published version, run
-\`npm run build\` in the checkout, then \`npm install /path/to/posec\` here.
+posec's runtime must share one tfjs engine. \`posec\` itself comes from \`${POSEC_TARBALL}\` beside this file, the
+posec that generated the program (\`posec build\` writes it); to use another posec, \`npm install /path/to/posec\`.
 
 ## Using the model
 

@@ -3,6 +3,8 @@
 // network from model.ts: `train({ ..., buildModel })`. Nothing of the runtime is copied; the spec's
 // settings stay in model.ir.json and are summarised in a comment for the reader.
 import type { LossIR, PoseIr, TrainIR } from "../../ir/types.js";
+import { BACKEND_PREFERENCES } from "../../../core/backends.js";
+import { optionsFor, type TrainOption } from "../../../core/train-options.js";
 import { num, str } from "./code.js";
 
 const list = (xs: number[]) => xs.join(", ");
@@ -20,9 +22,10 @@ const BACKGROUND: Record<"exclude" | "include" | "separate", string> = {
   separate: "plus the background's masked L2",
 };
 
-function lossLines(loss: LossIR, stages: number): string[] {
+function lossLines(loss: LossIR, stages: number, pafs: boolean): string[] {
   const branch = (b: LossIR["heatmap"]) => `${b.masked ? "masked " : ""}L2${b.weight !== 1 ? ` x${num(b.weight)}` : ""}`;
-  const lines = [`heatmaps ${branch(loss.heatmap)}, PAFs ${branch(loss.paf)}; stage weights ${list(loss.stageWeights)} (stages 1..${stages})`];
+  const branches = `heatmaps ${branch(loss.heatmap)}${pafs ? `, PAFs ${branch(loss.paf)}` : ""}`;
+  const lines = [`${branches}; stage weights ${list(loss.stageWeights)} (stages 1..${stages})`];
   const h = loss.hardjoint;
   lines.push(
     h
@@ -52,11 +55,13 @@ function dataLine(t: TrainIR): string {
 /** What the spec asks for, as comment lines. */
 function settings(ir: PoseIr): string[] {
   const t = ir.train;
+  // a keypoint schema without limbs (hand, face) has no PAFs at all
+  const pafs = ir.keypoints.pafChannels > 0;
   const mults = t.lrMult.map((m) => `${stageList(m.stages)}: weights x${num(m.weight)}, biases x${num(m.bias)}`);
   const rows: [string, string][] = [
     ["data", dataLine(t)],
-    ["targets", `Gaussian heatmaps (sigma ${num(t.targets.sigma)}), PAFs ${num(t.targets.pafWidth)} cell wide, on the stride-${ir.stages.stride} grid`],
-    ...lossLines(ir.loss, ir.stages.count).map((l, i): [string, string] => [i === 0 ? "loss" : "", l]),
+    ["targets", `Gaussian heatmaps (sigma ${num(t.targets.sigma)})${pafs ? `, PAFs ${num(t.targets.pafWidth)} cell wide,` : ""} on the stride-${ir.stages.stride} grid`],
+    ...lossLines(ir.loss, ir.stages.count, pafs).map((l, i): [string, string] => [i === 0 ? "loss" : "", l]),
     ["optimizer", optimizerLine(t)],
     ...(mults.length ? [["lr mult", mults.join("; ")] as [string, string]] : []),
     ["run", `batch ${t.batch}, ${t.steps !== null ? `${t.steps} steps` : `${t.epochs} epochs`}, checkpoint every ${t.checkpointEvery} steps, seed ${t.seed}, backend ${t.backend}`],
@@ -64,8 +69,42 @@ function settings(ir: PoseIr): string[] {
   return rows.map(([k, v]) => `//   ${k.padEnd(10)}${v}`);
 }
 
+/** Text for inside a template literal of the generated program. */
+const inTemplate = (s: string) => s.replace(/[\\`]/g, "\\$&").replace(/\$\{/g, "\\${");
+const helpFor = (o: TrainOption, model: string) => o.help.replace("runs/<model>", `runs/${model}`);
+
+/** The usage text's option lines, from the one table of training options (core/train-options.ts). */
+function usage(model: string): string {
+  const rows = optionsFor("tfjs").map((o) => ({ flag: `--${o.name}${o.value ? ` ${o.value}` : ""}`, help: `${helpFor(o, model)}${o.default !== undefined ? ` (default: ${o.default})` : ""}` }));
+  const width = Math.max(...rows.map((r) => r.flag.length)) + 2;
+  return rows.map((r) => inTemplate(`  ${r.flag.padEnd(width)}${r.help}`)).join("\n");
+}
+
+/** node:util parseArgs options: every value as a string (checked below), booleans false by default. */
+function parseOptions(model: string): string {
+  return optionsFor("tfjs")
+    .map((o) => {
+      const key = /^[a-z]+$/.test(o.name) ? o.name : str(o.name);
+      if (o.type === "boolean") return `      ${key}: { type: "boolean", default: false },`;
+      const fixed = o.name === "out" ? `runs/${model}` : o.default !== undefined ? String(o.default) : undefined;
+      return `      ${key}: { type: "string"${fixed !== undefined ? `, default: ${str(fixed)}` : ""} },`;
+    })
+    .join("\n");
+}
+
+/** The numeric options, checked against the table's ranges and named as train() takes them. */
+function overrides(): string {
+  return optionsFor("tfjs")
+    .filter((o) => o.key && (o.type === "int" || o.type === "number"))
+    .map((o) => {
+      const value = /^[a-z]+$/.test(o.name) ? `flags.${o.name}` : `flags[${str(o.name)}]`;
+      const check = o.type === "int" ? `wholeNumber(${str(o.name)}, ${value}, ${o.least ?? 0})` : `positive(${str(o.name)}, ${value})`;
+      return `    ${o.key}: ${check},`;
+    })
+    .join("\n");
+}
+
 export function emitTrainTs(ir: PoseIr, header: string): string {
-  const defaultOut = `runs/${ir.model.name}`;
   const synthSize = Math.max(ir.input.height, ir.input.width);
   return `${header}
 // Trains ${ir.model.name} with posec's runtime: backend choice, data pipeline, the pose loss (stage
@@ -85,22 +124,10 @@ import { buildModel } from "./model.js";
 const USAGE = \`usage: node dist/train.js [options]   (or: npm run train -- [options])
 
 options:
-  --data DIR|synth  a COCO-format dataset folder, or \\\`synth\\\` for posec's synthetic people (default: the spec's)
-  --out DIR         run folder for checkpoints, metrics.jsonl and loss.png (default: ${defaultOut})
-  --steps N         training steps (overrides the spec)
-  --epochs N        passes over the data (overrides the spec)
-  --batch N         images per step (overrides the spec)
-  --lr X            base learning rate (overrides the spec)
-  --seed N          random seed (overrides the spec)
-  --resume          continue from the run folder's last checkpoint
-  --backend B       auto, tensorflow-gpu, tensorflow, wasm or cpu (default: the spec's, else auto)
-  --threads N       wasm threads (default: the number of cores)
-  --workers N       worker threads generating targets (default: 0)
-  --skip-bad        skip unreadable images or annotations (and count them) instead of stopping
-  --time-limit S    stop, with a checkpoint, after S seconds
+${usage(ir.model.name)}
 \`;
 
-const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+const BACKENDS = ${JSON.stringify(BACKEND_PREFERENCES)};
 
 class UsageError extends Error {}
 
@@ -145,19 +172,7 @@ async function main(args: string[]): Promise<number> {
   const { values: flags } = parseArgs({
     args,
     options: {
-      data: { type: "string" },
-      out: { type: "string", default: ${str(defaultOut)} },
-      steps: { type: "string" },
-      epochs: { type: "string" },
-      batch: { type: "string" },
-      lr: { type: "string" },
-      seed: { type: "string" },
-      resume: { type: "boolean", default: false },
-      backend: { type: "string" },
-      threads: { type: "string" },
-      workers: { type: "string", default: "0" },
-      "skip-bad": { type: "boolean", default: false },
-      "time-limit": { type: "string" },
+${parseOptions(ir.model.name)}
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -169,14 +184,7 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError("give --steps or --epochs, not both");
   }
   const overrides = {
-    steps: wholeNumber("steps", flags.steps, 1),
-    epochs: wholeNumber("epochs", flags.epochs, 1),
-    batch: wholeNumber("batch", flags.batch, 1),
-    lr: positive("lr", flags.lr),
-    seed: wholeNumber("seed", flags.seed, 0),
-    threads: wholeNumber("threads", flags.threads, 1),
-    dataWorkers: wholeNumber("workers", flags.workers, 0),
-    timeLimit: positive("time-limit", flags["time-limit"]),
+${overrides()}
   };
   const ir = readIr();
   const backend = flags.backend ?? ir.train.backend;
