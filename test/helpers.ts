@@ -1,10 +1,11 @@
 // Helpers shared by the test suites: compiling specs from the repository with the real file host.
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile, sourceLookup, type CompileResult } from "../compiler/compile.js";
 import { fileHost } from "../compiler/host.js";
 import type { Ir } from "../compiler/ir/types.js";
 import { renderPlain, renderPretty } from "../compiler/render.js";
+import { isPosecError } from "../runtime/errors.js";
 
 export const REPO = join(import.meta.dirname, "..");
 export const STD = join(REPO, "models", "std");
@@ -19,6 +20,26 @@ export function compileIr(path: string): Ir {
   const r = compileFile(path);
   if (!r.ir) throw new Error(`${path} does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
   return r.ir;
+}
+
+/** Writes `text` as `DIR/NAME.posenet` and returns its IR; throws with the diagnostics if it does not compile. */
+export function compileText(dir: string, text: string, name: string): Ir {
+  const path = join(dir, `${name}.posenet`);
+  writeFileSync(path, text);
+  const r = compile(path, fileHost(STD));
+  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("; "));
+  return r.ir;
+}
+
+/** The PosecError `f` throws (its code and message); anything else it throws, or nothing, fails the test. */
+export function posecErrorOf(f: () => unknown): { code: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    if (!isPosecError(e)) throw e;
+    return { code: e.code, message: e.message };
+  }
+  throw new Error("no error");
 }
 
 export function renderAll(result: CompileResult): string {

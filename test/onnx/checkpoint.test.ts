@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOnnx, decodeModel } from "../../compiler/emit/onnx/index.js";
 import { modelParams, type WeightSet } from "../../compiler/weights/index.js";
 import { describeMismatch, matchWeights, readCheckpointWeights } from "../../runtime/checkpoint/read.js";
-import { isPosecError } from "../../runtime/errors.js";
 import { posec } from "../cli/run.js";
-import { REPO } from "../helpers.js";
+import { posecErrorOf, REPO } from "../helpers.js";
 import { compileIr, maxAbsDiff, perturbedWeights, runOrt, runTorchRef, seededInput, tempDir, writeCheckpoint, removeTempDirs } from "./helpers.js";
 import { serializeIr } from "../../compiler/emit/ir.js";
 import { onnxOutputs } from "../../compiler/emit/onnx/index.js";
@@ -20,15 +19,6 @@ const SMALL = "models/small_resnet18_cmupose.posenet";
 const ir = compileIr(SMALL);
 const specs = modelParams(ir);
 
-function errorOf(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    if (!isPosecError(e)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error("no error");
-}
 
 describe("readCheckpointWeights", () => {
   let weights: WeightSet;
@@ -85,7 +75,7 @@ describe("readCheckpointWeights", () => {
     ["a missing weights file", () => broken("nofile", (j) => void (j.weightsManifest[0].paths = ["other.bin"])), /other\.bin: cannot read the weights file listed in .*model\.json \(ENOENT\)/],
     ["a name listed twice", () => broken("twice", (j) => void (j.weightsManifest[0].weights[1].name = j.weightsManifest[0].weights[0].name)), /weight `conv1\/kernel` appears twice/],
   ])("refuses %s with a PosecError naming the file", (_, make, message) => {
-    const e = errorOf(() => readCheckpointWeights(make(dir)));
+    const e = posecErrorOf(() => readCheckpointWeights(make(dir)));
     expect(e.code).toBe("PN5301");
     expect(e.message).toMatch(message);
   });

@@ -8,15 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
 import { buildOnnx } from "../../compiler/emit/onnx/index.js";
-import { fileHost } from "../../compiler/host.js";
 import type { Ir } from "../../compiler/ir/types.js";
 import { isPosecError } from "../../runtime/errors.js";
 import { readCaffeModel } from "../../runtime/weights/caffe.js";
 import { loadForeignWeights } from "../../runtime/weights/load.js";
 import { assertStrict } from "../../runtime/weights/report.js";
-import { STD } from "../helpers.js";
+import { compileText, posecErrorOf } from "../helpers.js";
 
 const PYTHON = "/usr/bin/python3";
 const REF = join(import.meta.dirname, "caffe_ref.py");
@@ -61,13 +59,6 @@ const PROTOTXT_V1 =
   layer("fc", "InnerProduct", "pool", "fc", "inner_product_param { num_output: 3 }");
 const SPEC_V1 = "posenet 1\nmodel tiny_v1\ninput image 4x4x3\nbackbone {\n  conv1: conv 3x3 4 relu\n  pool: maxpool 2x2 stride=2\n  fc: dense 3\n}\n";
 
-function specIr(text: string, name: string): Ir {
-  const path = join(work, `${name}.posenet`);
-  writeFileSync(path, text);
-  const r = compile(path, fileHost(STD));
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("; "));
-  return r.ir;
-}
 
 function writeModel(prototxt: string, name: string, seed: number, v1 = false): { proto: string; model: string } {
   const proto = join(work, `${name}.prototxt`);
@@ -104,15 +95,6 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(1e-5 * scale);
 }
 
-function posecError(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    if (!isPosecError(e)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error("no error");
-}
 
 async function posecErrorAsync(f: () => Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -128,7 +110,7 @@ describe("caffemodel import against OpenCV", () => {
   const tiny = writeModel(PROTOTXT, "tiny", 11);
 
   it("BatchNorm + Scale, PReLU (per channel and shared), InnerProduct: same output as OpenCV", async () => {
-    const ir = specIr(SPEC(), "tiny");
+    const ir = compileText(work, SPEC(), "tiny");
     const { report } = await loadForeignWeights(tiny.model, ir, 1);
     expect(report.counts).toEqual({ loaded: 11, fresh: 0, ignored: 2 });
     expect(report.entries.filter((e) => e.status === "ignored").map((e) => e.source)).toEqual(["`extra` blob 0", "`extra` blob 1"]);
@@ -143,7 +125,7 @@ describe("caffemodel import against OpenCV", () => {
     const net = readCaffeModel(v1.model);
     expect(net.format).toBe("layers (V1)");
     expect(net.layers.map((l) => `${l.name}:${l.type}`)).toEqual(["conv1:Convolution", "relu1:ReLU", "pool:Pooling", "fc:InnerProduct"]);
-    const ir = specIr(SPEC_V1, "tiny_v1");
+    const ir = compileText(work, SPEC_V1, "tiny_v1");
     expectClose(await posecOutput(ir, v1.model, input), opencvOutput(v1.proto, v1.model, input, "fc"));
   });
 
@@ -152,7 +134,7 @@ describe("caffemodel import against OpenCV", () => {
     const cut = join(work, "cut.caffemodel");
     for (const n of [0, 1, 5, 20, Math.floor(bytes.length / 2), bytes.length - 1]) {
       writeFileSync(cut, bytes.subarray(0, n));
-      const e = posecError(() => readCaffeModel(cut));
+      const e = posecErrorOf(() => readCaffeModel(cut));
       expect(e.code, `cut at ${n}`).toBe("PN5310");
       expect(e.message).toContain(cut);
     }
@@ -181,7 +163,7 @@ describe("caffemodel import against OpenCV", () => {
   });
 
   it("a shape that does not fit is PN5311 naming the blob, the spec tensor and its line", async () => {
-    const ir = specIr(SPEC(7), "tiny7");
+    const ir = compileText(work, SPEC(7), "tiny7");
     const e = await posecErrorAsync(() => loadForeignWeights(tiny.model, ir, 1));
     expect(e.code).toBe("PN5311");
     expect(e.message).toMatch(/`conv2` blob 0 .* is \[6, 4, 1, 1\] \(OIHW, \[1, 1, 4, 6\] in posec's layout\), but `conv2\/kernel` at .*tiny7\.posenet:8:3 needs \[1, 1, 4, 7\]/);
@@ -209,7 +191,7 @@ describe("blob encodings", () => {
     const blob = [...field(7, field(1, [3])), ...field(8, doubles)];
     const path = join(work, "short.caffemodel");
     writeFileSync(path, Buffer.from(field(100, [...field(1, text("c")), ...field(7, blob)])));
-    const e = posecError(() => readCaffeModel(path));
+    const e = posecErrorOf(() => readCaffeModel(path));
     expect(e.code).toBe("PN5310");
     expect(e.message).toMatch(/blob 0 of layer `c` has shape \[3\] \(3 values\) but 2 double values/);
   });

@@ -12,12 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildOnnx } from "../../compiler/emit/onnx/index.js";
-import { compile } from "../../compiler/compile.js";
-import { fileHost } from "../../compiler/host.js";
 import type { Ir } from "../../compiler/ir/types.js";
 import { isPosecError } from "../../runtime/errors.js";
 import { loadForeignWeights } from "../../runtime/weights/load.js";
-import { compileIr, STD } from "../helpers.js";
+import { compileIr, compileText } from "../helpers.js";
 
 const PYTHON = "/usr/bin/python3";
 const REF = join(import.meta.dirname, "torchvision_ref.py");
@@ -55,13 +53,6 @@ function maxRelative(actual: Float32Array, expected: Float32Array): number {
   return diff / scale;
 }
 
-function specIr(text: string, name: string): Ir {
-  const path = join(work, `${name}.posenet`);
-  writeFileSync(path, text);
-  const r = compile(path, fileHost(STD));
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join("; "));
-  return r.ir;
-}
 
 describe("torchvision state dicts", () => {
   it("resnet50 -> models/reference/resnet50.posenet: every tensor loaded, same logits", async () => {
@@ -78,7 +69,7 @@ describe("torchvision state dicts", () => {
 
   it("resnet50 into a spec cut at layer2: the rest of the file is ignored, with the reason", async () => {
     const ref = reference("resnet18", 32, 4);
-    const ir = specIr("posenet 1\nmodel r18_cut\ninput image 64x64x3\nbackbone resnet18 until layer2\n", "r18_cut");
+    const ir = compileText(work, "posenet 1\nmodel r18_cut\ninput image 64x64x3\nbackbone resnet18 until layer2\n", "r18_cut");
     const { report } = await loadForeignWeights(join(ref.dir, "state.pt"), ir, 1);
     expect(report.counts.fresh).toBe(0);
     const ignored = report.entries.filter((e) => e.status === "ignored").map((e) => e.source!);
@@ -103,7 +94,7 @@ describe("torchvision state dicts", () => {
 
   it("a tensor of the wrong shape is PN5311 naming the key, the spec tensor and its line", async () => {
     const ref = reference("resnet18", 32, 6);
-    const ir = specIr("posenet 1\nmodel r18_wide\ninput image 64x64x3\nbackbone resnet18 width=32\n", "r18_wide");
+    const ir = compileText(work, "posenet 1\nmodel r18_wide\ninput image 64x64x3\nbackbone resnet18 width=32\n", "r18_wide");
     try {
       await loadForeignWeights(join(ref.dir, "state.pt"), ir, 1);
       expect.unreachable();
