@@ -47,7 +47,7 @@ synth "$OUT/data" --images "$images" --size "$size" --seed 7
 
 for spec in "${pair[@]}"; do
   step "posec train $spec.posenet ($steps steps, batch $batch)"
-  rm -rf "$OUT/runs/$spec"
+  rm -rf "$OUT/runs/$spec" && mkdir -p "$OUT/runs"
   posec train "$spec.posenet" "${THREADS[@]}" --data "$OUT/data" --out "$OUT/runs/$spec" --steps "$steps" --batch "$batch" --seed 1 2>&1 |
     grep -E '^(data|step|trained|mean loss)' | tee "$OUT/runs/$spec.log"
 done
