@@ -12,6 +12,7 @@
 // they are masked out of training (loss weight 0), not trained as absent.
 import type { KeypointsIR, SourceSpan } from "../ir/types.js";
 import { COCO17_NAMES, COCO17_SIGMAS } from "./coco17.js";
+import { keypointSchema } from "./schema.js";
 
 export const BODY25_JOINTS: { name: string; from: number[] }[] = [
   { name: "Nose", from: [0] },
@@ -70,16 +71,13 @@ export function flipPairsByName(names: string[]): [number, number][] {
 }
 
 export function body25Schema(span: SourceSpan): KeypointsIR {
-  const limbs = inMapOrder(BODY25_PAIRS, BODY25_MAP_X).map(([a, b]) => ({ name: `${NAMES[a]}-${NAMES[b]}`, from: a, to: b }));
-  return {
+  return keypointSchema({
     name: "body25",
     joints: BODY25_JOINTS.map((j) => ({ name: j.name, from: [...j.from] })),
-    limbs,
+    limbs: inMapOrder(BODY25_PAIRS, BODY25_MAP_X),
     flipPairs: flipPairsByName(NAMES),
     background: true,
-    heatmapChannels: BODY25_JOINTS.length + 1,
-    pafChannels: 2 * limbs.length,
     dataset: { name: "coco", keypoints: [...COCO17_NAMES], sigmas: [...COCO17_SIGMAS] },
     span,
-  };
+  });
 }

@@ -8,27 +8,21 @@ import coco18 from "./coco18.json" with { type: "json" };
 import { FACE_SKELETON, face70Schema } from "./face70.js";
 import { HAND_SKELETON, hand21Schema } from "./hand21.js";
 import { mpi15Schema } from "./mpi15.js";
+import { keypointSchema } from "./schema.js";
 
 export { COCO17_SIGMAS };
 
 function coco18Schema(span: SourceSpan): KeypointsIR {
   const joints = coco18.coco17_to_openpose18.map((j) => ({ name: j.openpose_name, from: [...j.coco_indices] }));
-  const limbs = coco18.limbs_training_order.map((l) => ({
-    name: `${l.names[0]}-${l.names[1]}`,
-    from: l.joints[0],
-    to: l.joints[1],
-  }));
-  return {
+  return keypointSchema({
     name: "coco18",
     joints,
-    limbs,
+    limbs: coco18.limbs_training_order.map((l) => [l.joints[0], l.joints[1]] as [number, number]),
     flipPairs: coco18.flip_swap_pairs_0based.map(([a, b]) => [a, b] as [number, number]),
     background: true,
-    heatmapChannels: joints.length + 1,
-    pafChannels: 2 * limbs.length,
     dataset: { name: "coco", keypoints: [...COCO17_NAMES], sigmas: [...COCO17_SIGMAS] },
     span,
-  };
+  });
 }
 
 export const BUILTIN_KEYPOINTS: Record<string, (span: SourceSpan) => KeypointsIR> = {

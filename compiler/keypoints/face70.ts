@@ -12,6 +12,7 @@
 //   sigma: they get 0.011, the median of the eye-contour sigmas (points 36-47).
 // - Flip pairs: COCO-WholeBody's face swaps (same mmpose file) plus the two pupils.
 import type { KeypointsIR, SourceSpan } from "../ir/types.js";
+import { keypointSchema } from "./schema.js";
 
 export const FACE70_NAMES = [...Array.from({ length: 68 }, (_, i) => `Face${i}`), "RPupil", "LPupil"];
 export const FACE70_SIGMAS = [
@@ -42,15 +43,13 @@ function loop(a: number, b: number): [number, number][] {
 }
 
 export function face70Schema(span: SourceSpan): KeypointsIR {
-  return {
+  return keypointSchema({
     name: "face70",
     joints: FACE70_NAMES.map((name, i) => ({ name, from: [i] })),
     limbs: [],
     flipPairs: FACE70_FLIP_PAIRS.map(([a, b]) => [a, b] as [number, number]),
     background: true,
-    heatmapChannels: FACE70_NAMES.length + 1,
-    pafChannels: 0,
     dataset: { name: "face70", keypoints: FACE70_NAMES.map((n) => n.toLowerCase()), sigmas: [...FACE70_SIGMAS] },
     span,
-  };
+  });
 }

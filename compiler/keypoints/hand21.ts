@@ -11,6 +11,7 @@
 // - HAND_SKELETON (the pairs OpenPose draws, HAND_PAIRS_RENDER_GPU) is not part of the schema (no PAFs are
 //   trained); the synthetic hand generator and the renderer use it.
 import type { KeypointsIR, SourceSpan } from "../ir/types.js";
+import { keypointSchema } from "./schema.js";
 
 const FINGERS: [string, string[]][] = [
   ["Thumb", ["1CMC", "2Knuckles", "3IP", "4FingerTip"]],
@@ -31,15 +32,13 @@ export const HAND_SKELETON: [number, number][] = [0, 1, 2, 3, 4].flatMap((f) => 
 });
 
 export function hand21Schema(span: SourceSpan): KeypointsIR {
-  return {
+  return keypointSchema({
     name: "hand21",
     joints: HAND21_NAMES.map((name, i) => ({ name, from: [i] })),
     limbs: [],
     flipPairs: [],
     background: true,
-    heatmapChannels: HAND21_NAMES.length + 1,
-    pafChannels: 0,
     dataset: { name: "hand21", keypoints: HAND21_NAMES.map((n) => n.toLowerCase()), sigmas: [...HAND21_SIGMAS] },
     span,
-  };
+  });
 }

@@ -14,6 +14,7 @@ import { COCO17_NAMES } from "./coco17.js";
 import { FACE70_NAMES } from "./face70.js";
 import { HAND21_NAMES } from "./hand21.js";
 import { MPII16_NAMES } from "./mpi15.js";
+import { keypointSchema } from "./schema.js";
 
 type PairArg = { a: string; b: string; span: Span; aSpan: Span; bSpan: Span };
 
@@ -33,7 +34,7 @@ export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags:
     }
     const schema = builtin(irSpan(decl.span));
     const background = (opts.values.background as boolean | undefined) ?? schema.background;
-    return { ...schema, background, heatmapChannels: schema.joints.length + (background ? 1 : 0) };
+    return keypointSchema({ ...schema, limbs: schema.limbs.map((l) => [l.from, l.to] as Pair), background });
   }
   if (builtin) {
     diags.push(diag("PN2005", decl.name.span, `\`${decl.name.name}\` is a built-in schema; give an inline schema another name`));
@@ -113,21 +114,19 @@ export function lowerKeypoints(decl: DeclOf<"Keypoints">, module: Module, diags:
     diags.push(diag("PN2004", ds!.spans.sigmas, `\`sigmas\` needs ${count} values, one per dataset keypoint; got ${sigmas.length}`));
     return undefined;
   }
-  return {
+  return keypointSchema({
     name: decl.name.name,
     joints,
-    limbs: limbs.map(([a, b]) => ({ name: `${joints[a].name}-${joints[b].name}`, from: a, to: b })),
+    limbs,
     flipPairs,
     background,
-    heatmapChannels: joints.length + (background ? 1 : 0),
-    pafChannels: 2 * limbs.length,
     dataset: {
       name: ((ds?.values.name as string[] | undefined) ?? ["custom"])[0],
       keypoints: datasetKeypointNames(((ds?.values.name as string[] | undefined) ?? ["custom"])[0], count),
       sigmas,
     },
     span: irSpan(decl.span),
-  };
+  });
 }
 
 /**

@@ -14,6 +14,7 @@
 // of COCO's (configs/_base_/datasets/mpii.py), so that `posec eval` can compute an OKS-based AP.
 import type { KeypointsIR, SourceSpan } from "../ir/types.js";
 import { flipPairsByName } from "./body25.js";
+import { keypointSchema } from "./schema.js";
 
 /** MPII Human Pose's 16 keypoints, in its annotation order. */
 export const MPII16_NAMES = [
@@ -46,16 +47,13 @@ export const MPI15_PAIRS: [number, number][] = [
 
 export function mpi15Schema(span: SourceSpan): KeypointsIR {
   const names = MPI15_JOINTS.map((j) => j.name);
-  const limbs = MPI15_PAIRS.map(([a, b]) => ({ name: `${names[a]}-${names[b]}`, from: a, to: b }));
-  return {
+  return keypointSchema({
     name: "mpi15",
     joints: MPI15_JOINTS.map((j) => ({ name: j.name, from: [...j.from] })),
-    limbs,
+    limbs: MPI15_PAIRS,
     flipPairs: flipPairsByName(names),
     background: true,
-    heatmapChannels: MPI15_JOINTS.length + 1,
-    pafChannels: 2 * limbs.length,
     dataset: { name: "mpii", keypoints: [...MPII16_NAMES], sigmas: [...MPII16_SIGMAS] },
     span,
-  };
+  });
 }
