@@ -44,7 +44,7 @@ if (existsSync(buildScript) && !upToDate()) {
       fd = openSync(lock, "wx");
     } catch {
       if (waited > 120_000) rmSync(lock, { force: true }); // a builder that died long ago
-      else spawnSync(process.execPath, ["-e", "setTimeout(() => {}, 200)"]);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // sleep 200 ms
     }
   }
   try {
