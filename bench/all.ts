@@ -17,7 +17,7 @@ import { compile } from "../compiler/compile.js";
 import { buildOnnx } from "../compiler/emit/onnx/index.js";
 import { emitPytorch } from "../compiler/emit/pytorch/index.js";
 import { fileHost } from "../compiler/host.js";
-import { initialWeights, modelParams } from "../compiler/weights/index.js";
+import { initialWeights, modelParams } from "../core/params/index.js";
 import { measureOnnxRuntime } from "./onnx.js";
 import { benchPytorch, formatPytorchBench } from "./pytorch.js";
 

@@ -14,9 +14,9 @@ import { compile } from "../compiler/compile.js";
 import { buildOnnx, onnxOutputs } from "../compiler/emit/onnx/index.js";
 import { serializeIr } from "../compiler/emit/ir.js";
 import { fileHost } from "../compiler/host.js";
-import type { Ir } from "../compiler/ir/types.js";
-import { modelParams, type WeightSet } from "../compiler/weights/index.js";
-import { Rng } from "../compiler/rng.js";
+import type { Ir } from "../core/ir/types.js";
+import { modelParams, type WeightSet } from "../core/params/index.js";
+import { Rng } from "../core/rng.js";
 import { perturbedWeights, writeCheckpoint } from "../testkit/checkpoints.js";
 
 export interface OnnxBenchOptions {
@@ -106,7 +106,7 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
   const shape = [1, ir.input.channels, h, w];
   const rng = new Rng(17);
   const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-0.5, 0.5));
-  const { inferShapes } = await import("../compiler/shapes.js");
+  const { inferShapes } = await import("../core/shapes.js");
   const gmacs = (inferShapes(ir, h, w).report?.totals.macs ?? 0) / 1e9;
 
   const dir = mkdtempSync(join(os.tmpdir(), "posec-bench-onnx-"));

@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUILTIN_KEYPOINTS } from "../compiler/keypoints/builtin.js";
+import { BUILTIN_KEYPOINTS } from "../core/keypoints/builtin.js";
 import { batches } from "../runtime/data/batches.js";
-import { readCocoDataset, type CocoDataset } from "../runtime/data/coco.js";
+import { readCocoDataset, type CocoDataset } from "../runtime/data/coco-dataset.js";
 import { loadSample, type SampleConfig } from "../runtime/data/sample.js";
 import { synthesizeDataset } from "../runtime/data/synth.js";
 import { bundleDataWorker } from "../testkit/data-worker-bundle.js";

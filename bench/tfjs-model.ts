@@ -5,8 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { compile } from "../compiler/compile.js";
 import { fileHost } from "../compiler/host.js";
-import { isPoseIr } from "../compiler/ir/types.js";
-import { initialWeights, modelParams } from "../compiler/weights/index.js";
+import { isPoseIr } from "../core/ir/types.js";
+import { initialWeights, modelParams } from "../core/params/index.js";
 import { selectBackend } from "../runtime/backends/select.js";
 import { buildModel } from "../runtime/model/build.js";
 import { trainableParams, trainStep } from "../runtime/train/loop.js";

@@ -4,10 +4,10 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile, sourceLookup, type CompileOptions, type CompileResult } from "../compiler/compile.js";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { Diagnostic } from "../core/diagnostics.js";
 import { fileHost } from "../compiler/host.js";
-import { renderJson, renderPlain, renderPretty, summaryLine } from "../compiler/render.js";
-import { UsageError } from "./args.js";
+import { renderJson, renderPlain, renderPretty, summaryLine } from "../compiler/format-diagnostics.js";
+import { UsageError } from "./flags.js";
 
 /** The package root: the nearest folder above this module holding models/std (bundled or from source). */
 export const PACKAGE_ROOT = (() => {

@@ -2,7 +2,7 @@
 // never loads tfjs), runs it, and maps failures to exit codes: 0 ok, 1 errors, 2 usage errors.
 // A PosecError is printed as a message; anything else is an internal error, printed with a short trace.
 import { isPosecError } from "../runtime/errors.js";
-import { commandHelp, parseArgs, UsageError, type CommandSpec } from "./args.js";
+import { commandHelp, parseArgs, UsageError, type CommandSpec } from "./flags.js";
 import { didYouMean } from "../compiler/suggest.js";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandSpec> }> = {

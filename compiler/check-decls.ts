@@ -2,10 +2,10 @@
 // reports them even for a block no spec calls yet: `posenet 1` first; block parameters with known,
 // distinct names and types; no block named like a built-in layer (a call would mean the layer, and
 // the block would be silently dead). The standard library is posec's own and is not checked here.
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { BLOCK_PARAM_TYPES } from "./elaborate.js";
 import { isStd, type Program } from "./modules.js";
-import { OPS } from "./ops.js";
+import { OPS } from "./layer-catalog.js";
 import { didYouMean, lookup } from "./suggest.js";
 
 export function checkDeclarations(program: Program): Diagnostic[] {

@@ -2,14 +2,14 @@
 // input size, diagnostics, and the texts of every file involved (for rendering diagnostics). Pure apart
 // from what the host reads; never throws on any input.
 import { checkDeclarations } from "./check-decls.js";
-import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
-import type { Ir } from "./ir/types.js";
-import { codecFor } from "./ir/codec.js";
-import { validateIr } from "./ir/validate.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
+import type { Ir } from "../core/ir/types.js";
+import { codecFor } from "../core/ir/codec.js";
+import { validateIr } from "../core/ir/validate.js";
 import { lowerSpec } from "./lower.js";
 import { loadProgram, type Host, type Program } from "./modules.js";
 import { collectSections } from "./sections.js";
-import { inferShapes, type ShapeReport } from "./shapes.js";
+import { inferShapes, type ShapeReport } from "../core/shapes.js";
 import { checkWeightFiles } from "./weight-sources.js";
 
 export interface CompileResult {

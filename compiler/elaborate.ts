@@ -2,11 +2,11 @@
 // (binding their parameters), repetitions and `if`s, infers channel counts, names every node, and stops
 // a backbone at its `until` cut point. Statement kinds are handled by a table (one function each).
 import type { Body, Expr, Ident, LayerStmt, Span, Stmt } from "../grammar/ast.js";
-import { bindArgs, type ParamSpec } from "./args.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
-import type { IrNode, IrOp, IrTensor, OpAttrs, SourceSpan, WeightInit } from "./ir/types.js";
+import { bindArgs, type ParamSpec } from "./bind-args.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
+import type { IrNode, IrOp, IrTensor, OpAttrs, SourceSpan, WeightInit } from "../core/ir/types.js";
 import { isStd, type BlockRef, type Module } from "./modules.js";
-import { ACTIVATIONS, INIT_STATEMENT, OPS, type Activation } from "./ops.js";
+import { ACTIVATIONS, INIT_STATEMENT, OPS, type Activation } from "./layer-catalog.js";
 import { didYouMean, lookup } from "./suggest.js";
 import { evaluate, kindName, type Env, type Value } from "./values.js";
 import { labelText, loopItems } from "./labels-loops.js";

@@ -1,7 +1,7 @@
 // Labels computed from expressions (`layer{i + 1}:`) and what a `for` loop runs over: the two places
 // where elaboration evaluates the new control constructs, kept apart from the statement handlers.
 import type { Label, Stmt } from "../grammar/ast.js";
-import { diag } from "./diagnostics.js";
+import { diag } from "../core/diagnostics.js";
 import { labelPrefix, LIMITS, type Graph, type Scope } from "./elaborate.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue, evaluate, kindName, type Value } from "./values.js";

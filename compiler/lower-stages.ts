@@ -4,10 +4,10 @@
 // output (`pafs`, `heatmaps`). CMU-Pose's `first ... refine ...` form is sugar for two groups (see
 // `cmuGroups`): stage 1 reads the features, stage t >= 2 reads concat[PAFs(t-1), heatmaps(t-1), features].
 import type { Body, DeclOf, Expr, Label, Span, StageBodies } from "../grammar/ast.js";
-import { diag } from "./diagnostics.js";
+import { diag } from "../core/diagnostics.js";
 import { childScope, elabBody, Graph, type Scope, type TensorRef } from "./elaborate.js";
 import { labelText } from "./labels-loops.js";
-import type { KeypointsIR, StageOutputIR, WeightInit } from "./ir/types.js";
+import type { KeypointsIR, StageOutputIR, WeightInit } from "../core/ir/types.js";
 import type { Module } from "./modules.js";
 import { closest, didYouMean } from "./suggest.js";
 import type { Value } from "./values.js";

@@ -1,9 +1,9 @@
 // `loss { ... }` and `train { ... }` -> LossIR and TrainIR, with every default filled in and the
 // checks that need the rest of the model (stage numbers within 1..N, topk within the joint count).
 import type { DeclOf, Setting, Span } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { irSpan } from "./elaborate.js";
-import type { DataIR, InputIR, KeypointsIR, LossIR, LrMultIR, OptimizerIR, Pair, ScheduleIR, TrainIR } from "./ir/types.js";
+import type { DataIR, InputIR, KeypointsIR, LossIR, LrMultIR, OptimizerIR, Pair, ScheduleIR, TrainIR } from "../core/ir/types.js";
 import type { Located } from "./sections.js";
 import { bindSettings, LOSS_SETTINGS, TRAIN_SETTINGS, type BoundSetting } from "./settings.js";
 

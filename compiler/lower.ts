@@ -1,15 +1,15 @@
 // Sections -> IR: the input, the keypoint schema, the backbone (a block call cut at `until`, or an
 // inline body), the adapter, the stage graph (compiler/lower-stages.ts), and the loss and train settings.
 import type { Body, DeclOf, LayerStmt, Span } from "../grammar/ast.js";
-import { bindArgs } from "./args.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { bindArgs } from "./bind-args.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { aliasTarget, childScope, elabBody, Graph, irSpan, labelsOf, type Scope, type TensorRef } from "./elaborate.js";
-import { IR_FORMAT, IR_VERSION, type InputIR, type Ir, type WeightInit } from "./ir/types.js";
-import { lowerKeypoints } from "./keypoints/lower-keypoints.js";
+import { IR_FORMAT, IR_VERSION, type InputIR, type Ir, type WeightInit } from "../core/ir/types.js";
+import { lowerKeypoints } from "./lower-keypoints.js";
 import { lowerStageGraph, stageCount } from "./lower-stages.js";
 import { lowerLoss, lowerTrain } from "./lower-train.js";
 import type { Module } from "./modules.js";
-import { DEFAULT_INIT, INIT_STATEMENT } from "./ops.js";
+import { DEFAULT_INIT, INIT_STATEMENT } from "./layer-catalog.js";
 import type { Located, Sections } from "./sections.js";
 import { INPUT_PARAMS, STAGES_PARAMS } from "./settings.js";
 import { didYouMean, lookup } from "./suggest.js";
@@ -187,7 +187,7 @@ export function lowerSpec(sections: Sections, root: Module, diags: Diagnostic[])
     outputs: lastPafs === null ? { heatmaps: lastHeatmaps } : { pafs: lastPafs, heatmaps: lastHeatmaps },
     loss,
     train,
-    // filled in by compile() once shape inference has given the label grid (compiler/ir/codec.ts)
+    // filled in by compile() once shape inference has given the label grid (core/ir/codec.ts)
     codec: null,
     ...sourcesPart,
   };

@@ -4,7 +4,7 @@
 // defines another block of the same name.
 import type { DeclOf, Span } from "../grammar/ast.js";
 import { parseSource, type ParsedFile } from "../grammar/parse.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 
 /** Why an existing path was not read (a folder, a pipe, a device, too large, no permission). */
 export interface ReadFailure {

@@ -1,6 +1,6 @@
 // Every JSON artefact posec writes or reads has a schema here; scripts/build.mjs compiles them all
-// into standalone validators (compiler/schema-validators.generated.js), keyed by these names.
-import { IR_SCHEMA } from "./ir/schema.js";
+// into standalone validators (core/ir/schema-validators.generated.js), keyed by these names.
+import { IR_SCHEMA } from "../core/ir/schema.js";
 import { INSPECT_SCHEMA } from "./report/inspect.js";
 
 export const SCHEMAS = {

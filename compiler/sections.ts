@@ -2,7 +2,7 @@
 // a child's setting replaces the parent's settings of the same name and leaves the others. Each section
 // remembers the module it was written in, so that its block names resolve where they were written.
 import type { Decl, DeclOf, Setting } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import type { Module } from "./modules.js";
 
 export interface Located<T> {

@@ -2,8 +2,8 @@
 // schemas, and the lines of `loss` and `train`. A setting's first positional argument may pick a
 // variant with its own parameters (`optimizer sgd lr=...` vs `optimizer adam lr=...`).
 import type { Setting, Span } from "../grammar/ast.js";
-import { bindArgs, type Bound, type ParamSpec } from "./args.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { bindArgs, type Bound, type ParamSpec } from "./bind-args.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import type { Located } from "./sections.js";
 import { didYouMean, lookup } from "./suggest.js";
 import { EMPTY_ENV } from "./values.js";

@@ -3,7 +3,7 @@
 // symbol otherwise (`relu`, `l2`, `bgr`); whether a symbol is acceptable is decided by the parameter type,
 // which is where "unknown name, did you mean ..." comes from.
 import type { Expr, Span } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { didYouMean } from "./suggest.js";
 
 export type Value =

@@ -3,9 +3,9 @@
 // that names them. The compiler only looks the path up (through the host, never reading the file): the
 // tensors are matched by name when `posec train` or `posec import` loads it (runtime/weights/load.ts).
 import type { Expr, InitStmt, Span } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { irSpan } from "./elaborate.js";
-import type { Ir, WeightSourceIR } from "./ir/types.js";
+import type { Ir, WeightSourceIR } from "../core/ir/types.js";
 import type { Host } from "./modules.js";
 import type { Located } from "./sections.js";
 

@@ -2,7 +2,7 @@
 // model builder (runtime/model/build.ts) and the generated model.ts (compiler/emit/tfjs/model-ts.ts), so
 // that the two build the same layers and refuse the same convolutions. In core/ because both the runtime
 // and the compiler depend on it, and the runtime must not import emitter internals.
-import type { ConvAttrs } from "../compiler/ir/types.js";
+import type { ConvAttrs } from "./ir/types.js";
 
 export type TfjsConvLayer =
   | {

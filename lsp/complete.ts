@@ -4,9 +4,9 @@
 // OPS, the visible blocks, the setting tables, the built-in keypoint schemas.
 import type { CompletionItem } from "vscode-languageserver";
 import { CompletionItemKind, InsertTextFormat } from "./protocol.js";
-import type { ParamSpec } from "../compiler/args.js";
-import { BUILTIN_KEYPOINTS } from "../compiler/keypoints/builtin.js";
-import { INIT_STATEMENT, OPS } from "../compiler/ops.js";
+import type { ParamSpec } from "../compiler/bind-args.js";
+import { BUILTIN_KEYPOINTS } from "../core/keypoints/builtin.js";
+import { INIT_STATEMENT, OPS } from "../compiler/layer-catalog.js";
 import { INPUT_PARAMS, KEYPOINT_SETTINGS, LOSS_SETTINGS, STAGES_PARAMS, TRAIN_SETTINGS, type SettingDef } from "../compiler/settings.js";
 import type { BlockRef } from "../compiler/modules.js";
 import type { DeclOf } from "../grammar/ast.js";

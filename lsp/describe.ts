@@ -1,6 +1,6 @@
 // Plain-text descriptions shared by hover and completion: parameter types with their ranges and
 // defaults, block signatures with their doc comments, and numbers in the units people read.
-import type { ParamSpec, TypeSpec } from "../compiler/args.js";
+import type { ParamSpec, TypeSpec } from "../compiler/bind-args.js";
 import type { BlockRef } from "../compiler/modules.js";
 import { formatExpr } from "../grammar/format.js";
 

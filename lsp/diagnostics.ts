@@ -4,7 +4,7 @@
 import type { CodeAction, Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import { CodeActionKind, DiagnosticSeverity } from "./protocol.js";
 import type { CompileResult } from "../compiler/compile.js";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { Diagnostic } from "../core/diagnostics.js";
 import { resolveRef } from "../compiler/modules.js";
 import type { FileAst } from "../grammar/ast.js";
 import { toRange } from "./locate.js";

@@ -2,13 +2,13 @@
 // receptive field) read from the compiler's shape report; on a block call, the block's signature,
 // doc comment and totals; on a setting or argument, its type, range, default and meaning.
 import type { Hover } from "vscode-languageserver";
-import type { ParamSpec } from "../compiler/args.js";
+import type { ParamSpec } from "../compiler/bind-args.js";
 import type { CompileResult } from "../compiler/compile.js";
-import type { IrNode, SourceSpan } from "../compiler/ir/types.js";
+import type { IrNode, SourceSpan } from "../core/ir/types.js";
 import type { BlockRef } from "../compiler/modules.js";
-import { OPS } from "../compiler/ops.js";
+import { OPS } from "../compiler/layer-catalog.js";
 import { INPUT_PARAMS, KEYPOINT_SETTINGS, LOSS_SETTINGS, STAGES_PARAMS, TRAIN_SETTINGS, type SettingDef } from "../compiler/settings.js";
-import type { ShapeReport } from "../compiler/shapes.js";
+import type { ShapeReport } from "../core/shapes.js";
 import { lookup } from "../compiler/suggest.js";
 import type { Span } from "../grammar/ast.js";
 import { blockDoc, blockSignature, count, describeParam } from "./describe.js";

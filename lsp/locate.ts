@@ -2,7 +2,7 @@
 // span on every node, so a cursor offset is resolved by walking down to the innermost node covering it.
 import type { Range } from "vscode-languageserver";
 import type { Arg, Body, Decl, DeclOf, FileAst, Ident, LayerStmt, Setting, Stmt } from "../grammar/ast.js";
-import type { SourceSpan } from "../compiler/ir/types.js";
+import type { SourceSpan } from "../core/ir/types.js";
 
 export function toRange(s: SourceSpan): Range {
   const line = Math.max(0, s.line - 1);

@@ -2,7 +2,7 @@
 // number; the server knows that `conv_dw` is a block in scope (and `conv` a built-in layer), so it marks
 // calls of blocks and built-in layers, and block declarations, as functions.
 import type { SemanticTokens } from "vscode-languageserver";
-import { OPS } from "../compiler/ops.js";
+import { OPS } from "../compiler/layer-catalog.js";
 import { lookup } from "../compiler/suggest.js";
 import type { Ident } from "../grammar/ast.js";
 import { allLayerStmts } from "./locate.js";

@@ -12,6 +12,6 @@ export { PoseOptimizer, learningRate, paramPolicy, type TrainableParam } from ".
 export { saveCheckpoint, readCheckpoint, latestCheckpoint, graphHash, type LoadedCheckpoint } from "./train/checkpoint.js";
 export { train, trainStep, type TrainOptions, type TrainResult, type StepRecord } from "./train/loop.js";
 export { createProgress, type Progress } from "./util/progress.js";
-export { loadIr } from "../compiler/ir/load.js";
-export { initialWeights, modelParams, type WeightSet } from "../compiler/weights/index.js";
-export { isPoseIr, type Ir, type PoseIr, type DataIR } from "../compiler/ir/types.js";
+export { loadIr } from "../core/ir/load.js";
+export { initialWeights, modelParams, type WeightSet } from "../core/params/index.js";
+export { isPoseIr, type Ir, type PoseIr, type DataIR } from "../core/ir/types.js";

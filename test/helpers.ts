@@ -3,8 +3,8 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile, sourceLookup, type CompileResult } from "../compiler/compile.js";
 import { fileHost } from "../compiler/host.js";
-import type { Ir } from "../compiler/ir/types.js";
-import { renderPlain, renderPretty } from "../compiler/render.js";
+import type { Ir } from "../core/ir/types.js";
+import { renderPlain, renderPretty } from "../compiler/format-diagnostics.js";
 import { isPosecError } from "../runtime/errors.js";
 
 export const REPO = join(import.meta.dirname, "..");

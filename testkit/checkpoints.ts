@@ -2,8 +2,8 @@
 // trained (statistics, biases and slopes away from their initial values), so that a wrong layout shows.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "../compiler/rng.js";
-import { initialWeights, type ParamSpec, type WeightSet } from "../compiler/weights/index.js";
+import { Rng } from "../core/rng.js";
+import { initialWeights, type ParamSpec, type WeightSet } from "../core/params/index.js";
 
 /** Writes a checkpoint the way the trainer does (tfjs LayersModel JSON + one weights.bin). */
 export function writeCheckpoint(dir: string, weights: WeightSet, extra: Record<string, unknown> = {}): void {

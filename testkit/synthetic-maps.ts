@@ -1,8 +1,8 @@
 // Hand-built network outputs: Gaussians and PAF segments rendered straight from person coordinates with
 // the training conventions (grid cell g is input pixel stride*g + (stride-1)/2; PAF = unit vector within one
 // cell of the limb), independent of the decoder's code.
-import type { KeypointsIR } from "../compiler/ir/types.js";
-import { BUILTIN_KEYPOINTS } from "../compiler/keypoints/builtin.js";
+import type { KeypointsIR } from "../core/ir/types.js";
+import { BUILTIN_KEYPOINTS } from "../core/keypoints/builtin.js";
 import type { NetworkOutput, Placement } from "../runtime/infer/maps.js";
 
 export const span = { file: "<test>", line: 1, col: 1, endLine: 1, endCol: 1 };

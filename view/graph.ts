@@ -2,8 +2,8 @@
 // location), the edges between them, the column each belongs to (the backbone and adapter, then one
 // column per stage, so that stages stand side by side) and the block instances that the overview
 // collapses into one box each (a ResNet-50 backbone becomes 16 bottlenecks instead of 170 layers).
-import type { Ir, IrNode, SourceSpan } from "../compiler/ir/types.js";
-import type { ShapeReport } from "../compiler/shapes.js";
+import type { Ir, IrNode, SourceSpan } from "../core/ir/types.js";
+import type { ShapeReport } from "../core/shapes.js";
 
 export interface ViewNode {
   id: string;

@@ -1,8 +1,8 @@
 // What `posec build` prints: one screen with the model's size (parameters, MACs, outputs), where each
 // target was written, and the command that runs each artefact. A pure function of the IR, the shape
 // report and the written folders, so that it is tested without building anything.
-import type { Ir } from "../../compiler/ir/types.js";
-import type { ShapeReport } from "../../compiler/shapes.js";
+import type { Ir } from "../../core/ir/types.js";
+import type { ShapeReport } from "../../core/shapes.js";
 
 export interface BuiltTarget {
   target: string;

@@ -1,12 +1,12 @@
 import { join } from "node:path";
-import { hasErrors } from "../../compiler/diagnostics.js";
+import { hasErrors } from "../../core/diagnostics.js";
 import type { EmittedFile } from "../../compiler/emit/emitter.js";
 import { TARGETS } from "../../compiler/emit/targets.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { didYouMean } from "../../compiler/suggest.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
 import { checkOutDir, checkOutFile } from "../../runtime/util/out-path.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 import { buildReport, type BuiltTarget } from "./build-report.js";
 import { POSEC_TARBALL } from "../../compiler/emit/tfjs/project.js";
 import { compileSpec, PACKAGE_ROOT, printDiagnosticList } from "../common.js";
@@ -70,7 +70,7 @@ export const build: CommandSpec = {
     }
     for (const f of files) checkOutFile(f.path);
     for (const f of files) writeFileAtomic(f.path, f.data);
-    const { inferShapes } = await import("../../compiler/shapes.js");
+    const { inferShapes } = await import("../../core/shapes.js");
     const shapes = inferShapes(result.ir, result.ir.input.height, result.ir.input.width).report;
     process.stdout.write(buildReport(result.ir, shapes, built));
     return 0;

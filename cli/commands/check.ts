@@ -1,5 +1,5 @@
-import { hasErrors } from "../../compiler/diagnostics.js";
-import type { CommandSpec } from "../args.js";
+import { hasErrors } from "../../core/diagnostics.js";
+import type { CommandSpec } from "../flags.js";
 import { checkFormat, compileSpec, printDiagnosticList } from "../common.js";
 import { sourceLookup } from "../../compiler/compile.js";
 

@@ -2,10 +2,10 @@
 // is trained on for one sample).
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isPoseIr } from "../../compiler/ir/types.js";
+import { isPoseIr } from "../../core/ir/types.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { PosecError } from "../../runtime/errors.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 import { compileSpec, printDiagnosticList } from "../common.js";
 
 export const synth: CommandSpec = {
@@ -50,7 +50,7 @@ export const synth: CommandSpec = {
     if (kind === "people" || kind === "mpii16") r = await synthesizeDataset({ ...common, spacing: flags.spacing as number, labels: kind === "mpii16" ? "mpii16" : "coco17" });
     else {
       const { synthesizePartsDataset } = await import("../../runtime/data/synth-parts.js");
-      const { BUILTIN_KEYPOINTS } = await import("../../compiler/keypoints/builtin.js");
+      const { BUILTIN_KEYPOINTS } = await import("../../core/keypoints/builtin.js");
       const names = BUILTIN_KEYPOINTS[kind]({ file: "<built-in>", line: 1, col: 1, endLine: 1, endCol: 1 }).dataset!.keypoints;
       r = await synthesizePartsDataset({ ...common, kind: kind as "hand21" | "face70", keypointNames: names });
     }

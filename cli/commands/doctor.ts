@@ -1,6 +1,6 @@
 import { cpus, totalmem } from "node:os";
 import { backendList, isBackendPreference } from "../../core/backends.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 
 export const doctor: CommandSpec = {
   name: "doctor",

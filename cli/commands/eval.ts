@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isPoseIr } from "../../compiler/ir/types.js";
+import { isPoseIr } from "../../core/ir/types.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { PosecError } from "../../runtime/errors.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 import { compileSpec, printDiagnosticList } from "../common.js";
 import { parseScales } from "./infer.js";
 
@@ -43,7 +43,7 @@ export const evaluate: CommandSpec = {
     if (modes !== 1) throw new UsageError("give either --gt and --results, or --model with --data, or --oracle with --spec and --data");
     if (flags.results !== undefined || flags.gt !== undefined) {
       if (typeof flags.gt !== "string" || typeof flags.results !== "string") throw new UsageError("--gt and --results go together");
-      const { BUILTIN_KEYPOINTS } = await import("../../compiler/keypoints/builtin.js");
+      const { BUILTIN_KEYPOINTS } = await import("../../core/keypoints/builtin.js");
       const { lookup } = await import("../../compiler/suggest.js");
       const schema = lookup(BUILTIN_KEYPOINTS, String(flags.keypoints));
       if (!schema) throw new UsageError(`--keypoints takes a built-in schema (${Object.keys(BUILTIN_KEYPOINTS).join(", ")}); got \`${flags.keypoints}\``);

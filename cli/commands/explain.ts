@@ -1,6 +1,6 @@
-import { CATALOG } from "../../compiler/diagnostics.js";
+import { CATALOG } from "../../core/diagnostics.js";
 import { lookup, didYouMean } from "../../compiler/suggest.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 
 export const explain: CommandSpec = {
   name: "explain",

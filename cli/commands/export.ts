@@ -4,14 +4,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { sourceLookup } from "../../compiler/compile.js";
-import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
-import type { Ir } from "../../compiler/ir/types.js";
-import { loadIr } from "../../compiler/ir/load.js";
-import { modelParams } from "../../compiler/weights/index.js";
+import { hasErrors, type Diagnostic } from "../../core/diagnostics.js";
+import type { Ir } from "../../core/ir/types.js";
+import { loadIr } from "../../core/ir/load.js";
+import { modelParams } from "../../core/params/index.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
 import { checkOutFile } from "../../runtime/util/out-path.js";
 import { PosecError } from "../../runtime/errors.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 import { compileSpec, displayPath, printDiagnosticList } from "../common.js";
 
 export const exportCommand: CommandSpec = {

@@ -1,10 +1,10 @@
 import { realpathSync, statSync } from "node:fs";
-import { diag } from "../../compiler/diagnostics.js";
+import { diag } from "../../core/diagnostics.js";
 import { readSpecFile } from "../../compiler/host.js";
 import { formatFile } from "../../grammar/format.js";
 import { parseSource } from "../../grammar/parse.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
-import type { CommandSpec } from "../args.js";
+import type { CommandSpec } from "../flags.js";
 import { displayPath, printDiagnosticList } from "../common.js";
 
 /** The AST without positions, to check that formatting changed layout only. */

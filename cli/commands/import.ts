@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { sourceLookup } from "../../compiler/compile.js";
-import { hasErrors } from "../../compiler/diagnostics.js";
+import { hasErrors } from "../../core/diagnostics.js";
 import { PosecError } from "../../runtime/errors.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 import { compileSpec, displayPath, printDiagnosticList } from "../common.js";
 
 export const NAMING_HELP = [

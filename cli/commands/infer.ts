@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isPosecError, PosecError } from "../../runtime/errors.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec } from "../flags.js";
 
 /** Inference scales an image to the network's height: a long thin strip would become a huge raster. */
 const INFER_IMAGE_LIMITS = { maxPixels: 100_000_000, maxAspect: 10 };

@@ -1,9 +1,9 @@
-import { hasErrors } from "../../compiler/diagnostics.js";
+import { hasErrors } from "../../core/diagnostics.js";
 import { inspectReport, renderInspect } from "../../compiler/report/inspect.js";
-import { inspect as validateInspect } from "../../compiler/schema-validators.generated.js";
-import { inferShapes } from "../../compiler/shapes.js";
+import { inspect as validateInspect } from "../../core/ir/schema-validators.generated.js";
+import { inferShapes } from "../../core/shapes.js";
 import { sourceLookup } from "../../compiler/compile.js";
-import { parseSize, type CommandSpec } from "../args.js";
+import { parseSize, type CommandSpec } from "../flags.js";
 import { compileSpec, printDiagnosticList } from "../common.js";
 
 export const inspect: CommandSpec = {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { CommandSpec } from "../args.js";
+import type { CommandSpec } from "../flags.js";
 import { PACKAGE_ROOT, STD_DIR } from "../common.js";
 
 export const lsp: CommandSpec = {

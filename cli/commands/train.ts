@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isPoseIr } from "../../compiler/ir/types.js";
+import { isPoseIr } from "../../core/ir/types.js";
 import { sourceLookup } from "../../compiler/compile.js";
 import { PosecError } from "../../runtime/errors.js";
 import type { BackendPreference } from "../../core/backends.js";
 import { checkOption, optionsFor } from "../../core/train-options.js";
-import { UsageError, type CommandSpec, type FlagSpec } from "../args.js";
+import { UsageError, type CommandSpec, type FlagSpec } from "../flags.js";
 import { compileSpec, PACKAGE_ROOT, printDiagnosticList } from "../common.js";
 
 /** `posec train`'s flags from the one table of training options (core/train-options.ts). */

@@ -1,5 +1,5 @@
-import type { CommandSpec } from "../args.js";
-import { parseSize, UsageError } from "../args.js";
+import type { CommandSpec } from "../flags.js";
+import { parseSize, UsageError } from "../flags.js";
 import { compileSpec, displayPath, printDiagnostics } from "../common.js";
 import { writeFileAtomic } from "../../runtime/util/atomic.js";
 
@@ -17,7 +17,7 @@ export const view: CommandSpec = {
     const input = typeof flags.input === "string" ? parseSize(flags.input, "input") : undefined;
     const spec = positionals[0];
     const result = compileSpec(spec);
-    const { renderView } = await import("../../view/render.js");
+    const { renderView } = await import("../../view/compile-page.js");
     const page = await renderView(result, displayPath(spec), input);
     writeFileAtomic(flags.out, page.html);
     if (!page.ok) {

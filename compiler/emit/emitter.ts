@@ -1,7 +1,7 @@
 // Emitters turn a checked IR into files. One module per target behind this interface; the registry of
 // targets is targets.ts (which imports the targets; they import only these types: no cycle).
-import type { Diagnostic } from "../diagnostics.js";
-import type { Ir } from "../ir/types.js";
+import type { Diagnostic } from "../../core/diagnostics.js";
+import type { Ir } from "../../core/ir/types.js";
 
 export interface EmittedFile {
   /** relative to the output directory */

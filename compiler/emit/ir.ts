@@ -1,5 +1,5 @@
 // The IR target: the IR as stable, indented JSON, validated before it is written.
-import { validateIr } from "../ir/validate.js";
+import { validateIr } from "../../core/ir/validate.js";
 import type { Emitter } from "./emitter.js";
 
 export function serializeIr(ir: unknown): string {

@@ -1,7 +1,7 @@
 // The `posec inspect` report: a JSON document (schema below, validated before it is printed) and a
 // Keras-summary-like table rendered from it.
-import type { Ir } from "../ir/types.js";
-import type { PartCost, ShapeReport } from "../shapes.js";
+import type { Ir } from "../../core/ir/types.js";
+import type { PartCost, ShapeReport } from "../../core/shapes.js";
 
 export interface InspectReport {
   model: string;

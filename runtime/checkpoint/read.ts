@@ -2,7 +2,7 @@
 //   DIR/model.json   { ..., "weightsManifest": [{ "paths": ["weights.bin"], "weights": [{ name, shape, dtype }] }] }
 //   DIR/weights.bin  little-endian float32 values, concatenated in manifest order
 // (a group may span several files, `paths`, concatenated in order). Weight names are posec's canonical
-// ones (`<layer>/kernel`, ...; compiler/weights/params.ts), so a checkpoint maps one to one onto the
+// ones (`<layer>/kernel`, ...; core/params/params.ts), so a checkpoint maps one to one onto the
 // spec's parameter list; matchWeights says by name what does not. The two weights tfjs stores in its own
 // way (runtime/model/build.ts) are brought back to posec's: a depthwise `<layer>/depthwise_kernel`
 // [kh, kw, C, m] is `<layer>/kernel` [kh, kw, 1, C*m] (same element order), and a PReLU `<layer>/alpha`
@@ -11,7 +11,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
-import type { ParamSpec, Tensor, WeightSet } from "../../compiler/weights/index.js";
+import type { ParamSpec, Tensor, WeightSet } from "../../core/params/index.js";
 import { PosecError } from "../errors.js";
 
 /** PN5301: a checkpoint that cannot be read; PN5302: one that does not fit the spec. */

@@ -10,7 +10,7 @@
 // order that loads; that rule depends only on which samples are bad, so it keeps the order deterministic.
 import { PosecError, isPosecError } from "../errors.js";
 import { Rng, seedFor } from "../util/rng.js";
-import type { BadSample, CocoDataset } from "./coco.js";
+import type { BadSample, CocoDataset } from "./coco-dataset.js";
 import { localSource, workerSource, type SampleBuffers, type SampleSource } from "./pool.js";
 import type { SampleConfig } from "./sample.js";
 

@@ -3,7 +3,7 @@
 // by `posec train`, `posec targets` and generated training programs.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { DataIR } from "../../compiler/ir/types.js";
+import type { DataIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
 
 /** `--data DIR|synth` against the spec's data; undefined flag: the spec's own. */

@@ -1,6 +1,6 @@
 // The data pipeline's settings, read from the IR: the label grid and target-generation choices from its
 // `codec` (computed once by the compiler), augmentation and normalisation from `train` and `input`.
-import type { CodecIR, InputIR, KeypointsIR, TrainIR } from "../../compiler/ir/types.js";
+import type { CodecIR, InputIR, KeypointsIR, TrainIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
 import type { AugmentOptions } from "./augment.js";
 import type { SampleConfig } from "./sample.js";

@@ -1,8 +1,8 @@
 // The data pipeline's public surface (what `posec train`, `posec synth` and `posec targets` call).
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { DataIR, KeypointsIR } from "../../compiler/ir/types.js";
-import { readCocoDataset, type CocoDataset, type ReadCocoOptions } from "./coco.js";
+import type { DataIR, KeypointsIR } from "../../core/ir/types.js";
+import { readCocoDataset, type CocoDataset, type ReadCocoOptions } from "./coco-dataset.js";
 import { SYNTH_VERSION, synthPaths, synthesizeDataset } from "./synth.js";
 import type { SynthLabels } from "./synth-labels.js";
 import { PART_KINDS, SYNTH_PARTS_VERSION, synthesizePartsDataset, type PartKind } from "./synth-parts.js";
@@ -10,7 +10,7 @@ import { synthCacheDir } from "./choose.js";
 import { PosecError } from "../errors.js";
 
 export { batches, epochOrder, epochAugmentSeed, type Batch, type BatchOptions, type BatchStream } from "./batches.js";
-export { readCocoDataset, type CocoDataset, type CocoImage, type CocoPerson, type BadSample, type ReadCocoOptions, type SampleRef } from "./coco.js";
+export { readCocoDataset, type CocoDataset, type CocoImage, type CocoPerson, type BadSample, type ReadCocoOptions, type SampleRef } from "./coco-dataset.js";
 export { sampleConfigFromIr, type DataIrParts, type SampleConfigOverrides } from "./config.js";
 export { buildSample, loadSample, type SampleConfig, type TrainingSample, type InputSpec } from "./sample.js";
 export { synthesizeDataset, synthPaths, type SynthOptions, type SynthResult } from "./synth.js";

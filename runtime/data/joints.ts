@@ -4,7 +4,7 @@
 // 2 = labelled and visible. CMU's training code (caffe_train, genJSON.m) recodes these (v=2 -> 1, v=1 -> 0,
 // v=0 -> 2) and gives a joint a Gaussian, and lets it take part in a limb, iff it is labelled: visible OR
 // occluded. We keep COCO's codes and apply the same rule: `visibility > 0`.
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 
 /** People in some pixel frame: x, y per joint plus COCO visibility (0 / 1 / 2). */
 export interface PersonJoints {

@@ -1,6 +1,6 @@
 // Drawn hands and faces for the built-in synthetic hand21 / face70 sets: a canonical layout of the
 // keypoints (unit size, y down) varied per instance by seeded random articulation. Only the point order
-// matters to training; it follows compiler/keypoints/hand21.ts (wrist, then thumb, index, middle, ring,
+// matters to training; it follows core/keypoints/hand21.ts (wrist, then thumb, index, middle, ring,
 // pinky from the palm out) and face70.ts (the iBUG 68 layout, then the right and left pupil). The face is
 // mirror-symmetric under FACE70_FLIP_PAIRS, so a flipped face is again a valid face.
 import type { Rng } from "../util/rng.js";

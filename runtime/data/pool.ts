@@ -3,7 +3,7 @@
 // warp and targets). Both give bit-identical samples: a sample depends only on (dataset, config, seed, index).
 import { Worker } from "node:worker_threads";
 import { PosecError } from "../errors.js";
-import type { CocoDataset } from "./coco.js";
+import type { CocoDataset } from "./coco-dataset.js";
 import { loadSample, type SampleConfig } from "./sample.js";
 import type { SampleReply, WorkerInit } from "./worker.js";
 

@@ -1,9 +1,9 @@
 // One training sample: decoded image + annotations -> augmented, normalised input and its targets.
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import { Rng, seedFor } from "../util/rng.js";
 import { applyAffine, augmentAffine, drawAugment, fitAffine, prefilter, warpIgnoreToWeight, warpRgb } from "./augment.js";
 import type { Affine, AugmentOptions } from "./augment.js";
-import type { CocoDataset, CocoImage } from "./coco.js";
+import type { CocoDataset, CocoImage } from "./coco-dataset.js";
 import { decodeImage, type RgbImage } from "./image.js";
 import { swapLeftRight, toSchemaJoints, type PersonJoints } from "./joints.js";
 import { fillPolygon, fillRle } from "./rle.js";

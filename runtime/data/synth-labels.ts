@@ -2,8 +2,8 @@
 // MPII Human Pose's 16, for mpi15. MPII's pelvis and thorax are the midpoints of the hips and of the
 // shoulders; the upper neck and the head top are where the line from the thorax through the drawn head's
 // centre enters and leaves the head circle (MPII annotates the head top and the neck at the head's base).
-import { MPII16_NAMES } from "../../compiler/keypoints/mpi15.js";
-import { COCO17_NAMES } from "../../compiler/keypoints/coco17.js";
+import { MPII16_NAMES } from "../../core/keypoints/mpi15.js";
+import { COCO17_NAMES } from "../../core/keypoints/coco17.js";
 import type { Figure } from "./figures.js";
 
 export type SynthLabels = "coco17" | "mpii16";

@@ -6,8 +6,8 @@
 // bbox: the keypoints' extent (grown by 10%), area its w*h, segmentation that box. Image i is drawn from
 // Rng(seedFor(seed, i)); same options -> byte-identical files, written atomically (annotations.json last).
 import { join } from "node:path";
-import { FACE_SKELETON } from "../../compiler/keypoints/face70.js";
-import { HAND_SKELETON } from "../../compiler/keypoints/hand21.js";
+import { FACE_SKELETON } from "../../core/keypoints/face70.js";
+import { HAND_SKELETON } from "../../core/keypoints/hand21.js";
 import { Canvas, writePng, type Rgb } from "../render/canvas.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { Rng, seedFor } from "../util/rng.js";

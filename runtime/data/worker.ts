@@ -4,7 +4,7 @@
 // by accident from the main thread is harmless.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { isPosecError } from "../errors.js";
-import type { CocoDataset } from "./coco.js";
+import type { CocoDataset } from "./coco-dataset.js";
 import { loadSample, type SampleConfig } from "./sample.js";
 
 export interface WorkerInit {

@@ -1,15 +1,15 @@
 // COCO keypoint evaluation: pycocotools-exact AP/AR, per-joint statistics, report formatting.
 // `evaluateKeypointFiles` is what `posec eval GT RESULTS` wires to.
-import { parseCocoGroundTruth, parseCocoResults, readJsonFile } from "./coco.js";
-import type { CocoGroundTruth, LoadedDetection } from "./coco.js";
+import { parseCocoGroundTruth, parseCocoResults, readJsonFile } from "./coco-files.js";
+import type { CocoGroundTruth, LoadedDetection } from "./coco-files.js";
 import { defaultKeypointEvalParams, evaluateKeypoints, type KeypointEvaluation } from "./cocoeval.js";
 import { PYCOCOTOOLS_KPT_OKS_SIGMAS } from "./oks.js";
 import { PosecError } from "../errors.js";
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import { perJointStats, type PerJointReport } from "./perjoint.js";
 import { formatPerJointTable, formatSummaryTable } from "./report.js";
 
-export * from "./coco.js";
+export * from "./coco-files.js";
 export * from "./cocoeval.js";
 export * from "./oks.js";
 export * from "./perjoint.js";

@@ -1,7 +1,7 @@
 // Bottom-up decoding of heatmaps + PAFs into people (CMU-Pose). Three stages, separately callable so that
 // the benchmark can time them: upsampling (ImageMaps), peak finding, grouping.
-import { DECODER_DEFAULTS } from "../../compiler/ir/codec.js";
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import { DECODER_DEFAULTS } from "../../core/ir/codec.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
 import { assemblePeople, connectLimb, type GroupOptions, type LimbConnection } from "./group.js";
 import { ImageMaps, type ImageSize, type Interpolation, type NetworkOutput } from "./maps.js";
@@ -18,7 +18,7 @@ export interface DecodeOptions extends GroupOptions {
 }
 
 /** The decoder's defaults when the network carries none (CMU's demo thresholds): the IR's codec.decoder
- * holds them for a compiled model (compiler/ir/codec.ts defines them once). */
+ * holds them for a compiled model (core/ir/codec.ts defines them once). */
 export const CMU_DECODE_DEFAULTS: DecodeOptions = DECODER_DEFAULTS;
 
 export interface DetectedJoint {

@@ -1,7 +1,7 @@
 // Skeleton overlays: each limb in its own colour (the hue wheel over the limb order, as CMU colours its
 // limbs), joints as dots, drawn onto a canvas that already holds the image.
-import type { KeypointsIR } from "../../compiler/ir/types.js";
-import { drawingPairs } from "../../compiler/keypoints/builtin.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
+import { drawingPairs } from "../../core/keypoints/builtin.js";
 import { paletteColor, type Canvas } from "../render/canvas.js";
 import type { Person } from "./decode.js";
 

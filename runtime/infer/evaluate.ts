@@ -2,13 +2,13 @@
 // oracle decodes the training targets themselves (the whole image fitted into the network input, no
 // augmentation) in place of network outputs: the ceiling the decoder reaches on that data.
 import { readFileSync } from "node:fs";
-import type { KeypointsIR, PoseIr } from "../../compiler/ir/types.js";
+import type { KeypointsIR, PoseIr } from "../../core/ir/types.js";
 import type { CocoDataset } from "../data/index.js";
 import { buildSample, sampleConfigFromIr } from "../data/index.js";
 import { decodeImage } from "../data/image.js";
 import { evaluateKeypointData, oksSigmasFor, type KeypointEvalRun } from "../eval/index.js";
-import type { CocoKeypointResult } from "../eval/coco.js";
-import { toCocoResults } from "./coco.js";
+import type { CocoKeypointResult } from "../eval/coco-files.js";
+import { toCocoResults } from "./coco-results.js";
 import { decodePoses } from "./decode.js";
 import { inferImage, type InferOptions, type PoseNetwork } from "./runner.js";
 

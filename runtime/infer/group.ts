@@ -8,7 +8,7 @@
 //    included); a limb that closes a cycle of the limb graph (in CMU-18: the ear links) may extend or join
 //    people but never starts one — CMU's `k < 17` rule, which names those limbs by position;
 // 4. people with fewer than 4 parts or a mean score (sum of part and limb scores / part count) below 0.4 go.
-import type { DecoderIR, KeypointsIR } from "../../compiler/ir/types.js";
+import type { DecoderIR, KeypointsIR } from "../../core/ir/types.js";
 import type { ImageMaps } from "./maps.js";
 import type { Peak } from "./peaks.js";
 

@@ -1,5 +1,5 @@
 // Inference decoding: heatmaps + PAFs -> people -> COCO results / pictures.
-export * from "./coco.js";
+export * from "./coco-results.js";
 export * from "./decode.js";
 export * from "./draw.js";
 export * from "./group.js";

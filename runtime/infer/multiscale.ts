@@ -2,7 +2,7 @@
 // image resolution (CMU: scale_search 0.5, 1, 1.5, 2 relative to a 368-pixel-high input). The integrator
 // supplies `runAtScale`, which resizes the image, pads it, runs the network and returns the last stage's
 // maps together with where the image sits in the network input.
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
 import { decodePoses, type DecodeOptions, type DecodeResult } from "./decode.js";
 import type { ImageSize, NetworkOutput, Placement } from "./maps.js";

@@ -1,9 +1,9 @@
 // ONNX models for `posec infer/eval`: run by ONNX Runtime (onnxruntime-node, CPU), described by the
 // `posec.*` metadata_props posec writes (keypoints, limbs, normalisation, strides), so no spec is needed.
 import { readFileSync } from "node:fs";
-import { COCO17_SIGMAS } from "../../compiler/keypoints/builtin.js";
-import { DECODER_DEFAULTS } from "../../compiler/ir/codec.js";
-import type { DecoderIR, KeypointsIR } from "../../compiler/ir/types.js";
+import { COCO17_SIGMAS } from "../../core/keypoints/builtin.js";
+import { DECODER_DEFAULTS } from "../../core/ir/codec.js";
+import type { DecoderIR, KeypointsIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
 import type { PoseNetwork } from "./runner.js";
 

@@ -1,6 +1,6 @@
 // Output formats of `posec infer`: a short text summary per person and a JSON form keyed by joint name.
 // (COCO results for `posec eval` come from toCocoResults.)
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import type { Person } from "./decode.js";
 
 export interface PersonJson {

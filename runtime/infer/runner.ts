@@ -3,9 +3,9 @@
 // normalisation, and the decoder. The network is abstracted as `PoseNetwork` so both sources share it.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { InputIR, KeypointsIR } from "../../compiler/ir/types.js";
-import { isPoseIr } from "../../compiler/ir/types.js";
-import { loadIr } from "../../compiler/ir/load.js";
+import type { InputIR, KeypointsIR } from "../../core/ir/types.js";
+import { isPoseIr } from "../../core/ir/types.js";
+import { loadIr } from "../../core/ir/load.js";
 import { augmentWarp } from "./warp.js";
 import { PosecError } from "../errors.js";
 import type { RgbImage } from "../data/image.js";
@@ -72,7 +72,7 @@ export async function loadTfjsNetwork(path: string, o: { backend?: string; threa
   const { buildModel } = await import("../model/build.js");
   // the weights alone (inference needs neither the optimizer state nor state.json), checked by name and shape
   const { assertWeightsMatch, readCheckpointWeights } = await import("../checkpoint/read.js");
-  const { modelParams } = await import("../../compiler/weights/index.js");
+  const { modelParams } = await import("../../core/params/index.js");
   const weights = readCheckpointWeights(dir);
   assertWeightsMatch(modelParams(ir), weights, dir, ir.model.name);
   const { model, outputNames } = buildModel(ir, weights, [null, null]);

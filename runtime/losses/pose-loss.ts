@@ -26,7 +26,7 @@
 // Everything here works inside tf.variableGrads / optimizer.minimize: the results are scalars
 // computed from the inputs by differentiable ops.
 import * as tf from "@tensorflow/tfjs-core";
-import type { KeypointsIR, LossIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR, LossIR } from "../../core/ir/types.js";
 
 /** One stage's maps; null for a branch the stage does not produce. */
 export interface StageOutput {

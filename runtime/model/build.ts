@@ -3,8 +3,8 @@
 // tfjs's) so that the same numbers can be given to ONNX Runtime or PyTorch. Errors raised by tfjs
 // while wiring a node are reported at the node's spec line.
 import * as tf from "@tensorflow/tfjs";
-import { spanText, type Ir, type IrNode } from "../../compiler/ir/types.js";
-import type { WeightSet } from "../../compiler/weights/index.js";
+import { spanText, type Ir, type IrNode } from "../../core/ir/types.js";
+import type { WeightSet } from "../../core/params/index.js";
 import { tfjsConvLayer } from "../../core/tfjs-conv-layer.js";
 import { PosecError } from "../errors.js";
 import { PosecDilatedDepthwiseConv2D, PosecPool2D, PosecResizeBilinear } from "./layers.js";

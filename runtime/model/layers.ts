@@ -11,7 +11,7 @@
 //   dilationRate in 4.22; the op honours it, and posec registers its gradient). Stride 1, no padding:
 //   build.ts pads explicitly before it.
 import * as tf from "@tensorflow/tfjs";
-import { poolOut } from "../../compiler/shapes.js";
+import { poolOut } from "../../core/shapes.js";
 
 type Pair = [number, number];
 type Padding = [number, number, number, number];

@@ -4,7 +4,7 @@
 // Right panel: the PAFs as short arrows (a line with a dot at the head) at every label cell where a limb's
 // field is non-zero, one colour per limb. Both panels: masked cells (loss weight < 1) hatched in red.
 import { epochAugmentSeed } from "../data/batches.js";
-import type { CocoDataset } from "../data/coco.js";
+import type { CocoDataset } from "../data/coco-dataset.js";
 import { denormalise, loadSample, type SampleConfig, type TrainingSample } from "../data/sample.js";
 import { PosecError } from "../errors.js";
 import { Canvas, paletteColor, writePng, type Rgb } from "./canvas.js";

@@ -2,8 +2,8 @@
 // is refused from the shape report (not after the machine starts swapping), a batch larger than the
 // dataset is clamped, and data workers are capped at the number of cores.
 import { availableParallelism, totalmem } from "node:os";
-import type { PoseIr } from "../../compiler/ir/types.js";
-import { inferShapes } from "../../compiler/shapes.js";
+import type { PoseIr } from "../../core/ir/types.js";
+import { inferShapes } from "../../core/shapes.js";
 import { PosecError } from "../errors.js";
 
 export const TOO_LARGE = "PN5007";

@@ -3,8 +3,8 @@
 // so that `posec train --resume` can refuse a damaged run folder before the backend is loaded.
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Ir } from "../../compiler/ir/types.js";
-import type { WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import type { WeightSet } from "../../core/params/index.js";
 import { readCheckpointWeights, readState, readVerified, recordedChecksums } from "../checkpoint/read.js";
 import { PosecError } from "../errors.js";
 import { checkpointCandidates } from "./checkpoint-dir.js";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir } from "../../core/ir/types.js";
 import { listCheckpoints } from "./checkpoint-dir.js";
 import { stateJsonText } from "../checkpoint/read.js";
 import type { TrainState } from "./checkpoint-read.js";

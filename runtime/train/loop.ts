@@ -5,8 +5,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { DataIR, PoseIr } from "../../compiler/ir/types.js";
-import { initialWeights, modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import type { DataIR, PoseIr } from "../../core/ir/types.js";
+import { initialWeights, modelParams, type WeightSet } from "../../core/params/index.js";
 import { formatBackendReport, selectBackend, type BackendPreference, type BackendReport } from "../backends/select.js";
 import { asWasmMemoryError } from "../backends/wasm-threads.js";
 import { batches, openDataset, sampleConfigFromIr, type Batch } from "../data/index.js";

@@ -6,7 +6,7 @@
 // Weight decay applies to convolution and dense kernels only (Caffe's decay_mult 0 for biases; BN and
 // PReLU parameters are not decayed either).
 import * as tf from "@tensorflow/tfjs";
-import type { LrMultIR, OptimizerIR, ScheduleIR } from "../../compiler/ir/types.js";
+import type { LrMultIR, OptimizerIR, ScheduleIR } from "../../core/ir/types.js";
 
 export interface ParamGroupInfo {
   /** canonical name, e.g. stage3_paf_conv2/kernel */

@@ -1,3 +1,3 @@
 // The seeded RNG lives with the compiler (initial weights are part of what it emits); the runtime
 // uses the same one for augmentation and synthetic data.
-export { Rng, seedFor } from "../../compiler/rng.js";
+export { Rng, seedFor } from "../../core/rng.js";

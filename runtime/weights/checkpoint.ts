@@ -3,8 +3,8 @@
 // `train --resume` starts from these weights with a fresh optimizer and schedule. The load report goes
 // beside it, as the run folder's import-report.json.
 import { join } from "node:path";
-import type { Ir } from "../../compiler/ir/types.js";
-import type { WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import type { WeightSet } from "../../core/params/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import type { LoadReport } from "./report.js";
 

@@ -1,4 +1,4 @@
-// Foreign weight layouts -> posec's (compiler/weights/params.ts: conv HWIO, dense [in (H, W, C order), out],
+// Foreign weight layouts -> posec's (core/params/params.ts: conv HWIO, dense [in (H, W, C order), out],
 // everything else [C]). Caffe and PyTorch share theirs: conv OIHW, dense (out, in) with `in` flattened in
 // C, H, W order. Each reader returns a SourceTensor whose shape check happens before any copy.
 import type { SourceTensor } from "./map.js";

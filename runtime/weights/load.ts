@@ -2,8 +2,8 @@
 // torch.save's format, a folder is a posec checkpoint, anything else is read as a caffemodel), mapped
 // onto the spec by name, and returned with its load report.
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
-import type { Ir } from "../../compiler/ir/types.js";
-import type { WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import type { WeightSet } from "../../core/params/index.js";
 import { PosecError } from "../errors.js";
 import { readCaffeModel } from "./caffe.js";
 import { assembleWeights, type SourceMatch } from "./map.js";

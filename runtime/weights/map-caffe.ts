@@ -6,8 +6,8 @@
 //                 factor (factor 0 means 0), as Caffe computes them; gamma and beta come from the Scale
 //                 layer that reads the BatchNorm's output (blobs [gamma, beta?]); without one, Caffe
 //                 applies neither: gamma 1, beta 0.
-import { spanText, type Ir, type IrNode } from "../../compiler/ir/types.js";
-import { inferShapes } from "../../compiler/shapes.js";
+import { spanText, type Ir, type IrNode } from "../../core/ir/types.js";
+import { inferShapes } from "../../core/shapes.js";
 import type { CaffeLayer, CaffeNet } from "./caffe.js";
 import { caffeNamesFor } from "./cmu-names.js";
 import { constant, convFromOIHW, denseFromOutIn, vector } from "./layouts.js";

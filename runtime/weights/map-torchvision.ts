@@ -19,9 +19,9 @@
 // file's (another reduction ratio, e.g. R=8 in the spec and R=16 in the file) is initialised fresh and
 // reported, not an error: that is the one difference the SE-ResNet recipes expect.
 import { torchKey } from "../../core/torch-names.js";
-import type { Ir, IrNode } from "../../compiler/ir/types.js";
-import { inferShapes } from "../../compiler/shapes.js";
-import { modelParams } from "../../compiler/weights/index.js";
+import type { Ir, IrNode } from "../../core/ir/types.js";
+import { inferShapes } from "../../core/shapes.js";
+import { modelParams } from "../../core/params/index.js";
 import type { TorchTensor } from "../checkpoint/torch.js";
 import { convFromOIHW, denseFromOutIn, vector } from "./layouts.js";
 import type { NodeSource, Role, SourceMatch, SourceTensor } from "./map.js";

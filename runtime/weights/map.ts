@@ -7,8 +7,8 @@
 //   ignored  a file tensor no spec layer takes (e.g. a classifier the spec cuts off)
 // A layer found in the file with a tensor of the wrong shape, or without a tensor the spec needs, is an
 // error naming both sides and the spec line: silently loading by order or reshaping is never done.
-import { spanText, type Ir } from "../../compiler/ir/types.js";
-import { initialWeights, modelParams, type ParamSpec, type WeightSet } from "../../compiler/weights/index.js";
+import { spanText, type Ir } from "../../core/ir/types.js";
+import { initialWeights, modelParams, type ParamSpec, type WeightSet } from "../../core/params/index.js";
 import { PosecError } from "../errors.js";
 import type { LoadEntry, LoadReport } from "./report.js";
 
@@ -23,7 +23,7 @@ export interface SourceTensor {
   key: string;
   /** its shape as stored in the file */
   shape: number[];
-  /** its shape in posec's layout (compiler/weights/params.ts), or null when it has no such reading (wrong rank) */
+  /** its shape in posec's layout (core/params/params.ts), or null when it has no such reading (wrong rank) */
   posecShape: number[] | null;
   /** the layout it is stored in, for messages ("OIHW") */
   layout: string;

@@ -8,8 +8,8 @@
 //   - every layer no source sets keeps the seeded initialisation `posec train` gives it without weights.
 // Each load's report is printed and saved as the run folder's weights-report.json.
 import { join } from "node:path";
-import type { Ir, WeightSourceIR } from "../../compiler/ir/types.js";
-import { initialWeights, modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import type { Ir, WeightSourceIR } from "../../core/ir/types.js";
+import { initialWeights, modelParams, type WeightSet } from "../../core/params/index.js";
 import { PosecError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { matchFile } from "./load.js";

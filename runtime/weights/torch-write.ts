@@ -9,8 +9,8 @@
 // torch._utils._rebuild_tensor_v2 calls on persistent storages), `archive/data/<i>` (each tensor's
 // little-endian bytes) and `archive/version` ("3"). That is all torch.load reads; it needs no torch here.
 import { crc32 } from "node:zlib";
-import type { Ir } from "../../compiler/ir/types.js";
-import { modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import { modelParams, type WeightSet } from "../../core/params/index.js";
 import { torchAttr, torchKey } from "../../core/torch-names.js";
 
 export interface TorchEntry {

@@ -2,7 +2,7 @@
 // gradients (which stock tfjs cannot compute) against PyTorch float64.
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { conv2d as opsConv2d, explicitPadding } from "../../runtime/backends/ops.js";
+import { conv2d as opsConv2d, explicitPadding } from "../../runtime/backends/tensor-ops.js";
 import { initBackends, randomValues, relError, size, torch, valuesOn } from "./helpers.js";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { modelParams } from "../../compiler/weights/index.js";
-import { inferShapes } from "../../compiler/shapes.js";
+import { modelParams } from "../../core/params/index.js";
+import { inferShapes } from "../../core/shapes.js";
 import { buildReport, runCommand } from "../../cli/commands/build-report.js";
 import { compileIr } from "../helpers.js";
 import pkg from "../../package.json" with { type: "json" };

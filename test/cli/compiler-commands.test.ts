@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadIr } from "../../compiler/ir/load.js";
+import { loadIr } from "../../core/ir/load.js";
 import { ZOO } from "../helpers.js";
 import { posec } from "./run.js";
 

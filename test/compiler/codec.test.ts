@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildOnnx } from "../../compiler/emit/onnx/index.js";
 import { serializeIr } from "../../compiler/emit/ir.js";
-import { loadIr } from "../../compiler/ir/load.js";
-import { isPoseIr, type PoseIr } from "../../compiler/ir/types.js";
-import { validateIr } from "../../compiler/ir/validate.js";
-import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import { loadIr } from "../../core/ir/load.js";
+import { isPoseIr, type PoseIr } from "../../core/ir/types.js";
+import { validateIr } from "../../core/ir/validate.js";
+import { initialWeights, modelParams } from "../../core/params/index.js";
 import { loadOnnxNetwork } from "../../runtime/infer/onnx-runner.js";
 import { compileIr } from "../helpers.js";
 

@@ -5,7 +5,7 @@
 // without source spans, which move when the library is edited.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir } from "../../core/ir/types.js";
 import { compileIr } from "../helpers.js";
 
 function fingerprint(ir: Ir): string {

@@ -2,8 +2,8 @@
 // message that names the node and points at its spec line.
 import { describe, expect, it } from "vitest";
 import { irEmitter, serializeIr } from "../../compiler/emit/ir.js";
-import { loadIr } from "../../compiler/ir/load.js";
-import type { Ir } from "../../compiler/ir/types.js";
+import { loadIr } from "../../core/ir/load.js";
+import type { Ir } from "../../core/ir/types.js";
 import { compileFile, ZOO } from "../helpers.js";
 
 async function built(path: string): Promise<{ ir: Ir; text: string }> {

@@ -1,8 +1,8 @@
 // Parameter specs agree with the shape pass's counts; initial weights follow their distributions and
 // are reproducible.
 import { describe, expect, it } from "vitest";
-import { initialWeights, modelParams } from "../../compiler/weights/index.js";
-import { elementCount } from "../../compiler/weights/params.js";
+import { initialWeights, modelParams } from "../../core/params/index.js";
+import { elementCount } from "../../core/params/params.js";
 import { compileFile, ZOO } from "../helpers.js";
 
 describe("parameter specs", () => {

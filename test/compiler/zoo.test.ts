@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import { inferShapes } from "../../compiler/shapes.js";
+import { inferShapes } from "../../core/shapes.js";
 import { compileFile, REPO, ZOO } from "../helpers.js";
 
 function costs(path: string) {

@@ -2,7 +2,7 @@
 // crowd / unlabelled-person miss mask (hand-made RLE in both forms and a polygon), main-person selection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PosecError } from "../../runtime/errors.js";
-import { readCocoDataset } from "../../runtime/data/coco.js";
+import { readCocoDataset } from "../../runtime/data/coco-dataset.js";
 import { decodeRleString } from "../../runtime/data/rle.js";
 import { loadSample } from "../../runtime/data/sample.js";
 import { COCO18, TempDir, cocoDoc, cocoKeypoints, sampleConfig, standingPerson, writeTestPng } from "./helpers.js";

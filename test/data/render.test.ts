@@ -1,7 +1,7 @@
 // The target picture: layout, heat colour at a joint, PAF arrows, mask hatching, and the written PNG.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCocoDataset } from "../../runtime/data/coco.js";
+import { readCocoDataset } from "../../runtime/data/coco-dataset.js";
 import { decodeImage } from "../../runtime/data/image.js";
 import { buildSample } from "../../runtime/data/sample.js";
 import { synthesizeDataset } from "../../runtime/data/synth.js";

@@ -2,7 +2,7 @@
 // consistency of image, keypoints and targets under one augmentation.
 import { describe, expect, it } from "vitest";
 import { applyAffine, augmentAffine } from "../../runtime/data/augment.js";
-import type { CocoImage } from "../../runtime/data/coco.js";
+import type { CocoImage } from "../../runtime/data/coco-dataset.js";
 import type { RgbImage } from "../../runtime/data/image.js";
 import { toSchemaJoints } from "../../runtime/data/joints.js";
 import { buildSample } from "../../runtime/data/sample.js";

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCocoDataset } from "../../runtime/data/coco.js";
+import { readCocoDataset } from "../../runtime/data/coco-dataset.js";
 import { decodeImage } from "../../runtime/data/image.js";
 import { synthesizeDataset } from "../../runtime/data/synth.js";
 import { openDataset } from "../../runtime/data/index.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PosecError } from "../../runtime/errors.js";
-import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco.js";
+import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco-files.js";
 import { evaluateKeypointData, evaluateKeypointFiles } from "../../runtime/eval/index.js";
 import { groundTruth, gtAnn, result, stickPerson } from "./helpers.js";
 

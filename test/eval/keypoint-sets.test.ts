@@ -1,7 +1,7 @@
 // Evaluation of keypoint sets other than COCO's 17: the schema's dataset sigmas decide the count and the
 // OKS; checked against OKS written out here with COCO-WholeBody's published hand sigmas.
 import { describe, expect, it } from "vitest";
-import { BUILTIN_KEYPOINTS } from "../../compiler/keypoints/builtin.js";
+import { BUILTIN_KEYPOINTS } from "../../core/keypoints/builtin.js";
 import { evaluateKeypointData, oksSigmasFor, PYCOCOTOOLS_KPT_OKS_SIGMAS } from "../../runtime/eval/index.js";
 import { isPosecError } from "../../runtime/errors.js";
 

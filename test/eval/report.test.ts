@@ -1,6 +1,6 @@
 // Output formats: pycocotools' summarize() lines, the JSON object, the per-joint numbers.
 import { describe, expect, it } from "vitest";
-import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco.js";
+import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco-files.js";
 import { evaluateKeypoints, type KeypointStats } from "../../runtime/eval/cocoeval.js";
 import { PYCOCOTOOLS_KPT_OKS_SIGMAS } from "../../runtime/eval/oks.js";
 import { perJointStats } from "../../runtime/eval/perjoint.js";

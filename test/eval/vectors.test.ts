@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco.js";
+import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco-files.js";
 import { evaluateKeypoints, KEYPOINT_STAT_NAMES } from "../../runtime/eval/cocoeval.js";
 
 const dir = join(import.meta.dirname, "../fixtures/coco-eval");

@@ -2,8 +2,8 @@
 // tiny_body25.posenet (a PAF-only stage, then a heatmap-only stage; body25), tiny_mpi.posenet (mpi15).
 import { compile } from "../../compiler/compile.js";
 import { fileHost } from "../../compiler/host.js";
-import { isPoseIr, type KeypointsIR, type PoseIr } from "../../compiler/ir/types.js";
-import { BUILTIN_KEYPOINTS } from "../../compiler/keypoints/builtin.js";
+import { isPoseIr, type KeypointsIR, type PoseIr } from "../../core/ir/types.js";
+import { BUILTIN_KEYPOINTS } from "../../core/keypoints/builtin.js";
 import { STD } from "../helpers.js";
 
 export const SPAN = { file: "<test>", line: 1, col: 1, endLine: 1, endCol: 1 };

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { LossIR } from "../../compiler/ir/types.js";
+import type { LossIR } from "../../core/ir/types.js";
 import { datasetChannelWeights } from "../../runtime/data/joints.js";
 import { poseLoss } from "../../runtime/losses/index.js";
 import { schema, SPAN } from "./fixtures.js";

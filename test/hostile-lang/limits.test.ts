@@ -4,7 +4,7 @@
 // the generated text). Just under each limit the spec still compiles, formats and re-parses.
 import { describe, expect, it } from "vitest";
 import { sourceLookup } from "../../compiler/compile.js";
-import { renderPretty } from "../../compiler/render.js";
+import { renderPretty } from "../../compiler/format-diagnostics.js";
 import { formatFile } from "../../grammar/format.js";
 import { LIMITS } from "../../grammar/limits.js";
 import { parseSource } from "../../grammar/parse.js";

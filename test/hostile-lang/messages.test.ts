@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { sourceLookup } from "../../compiler/compile.js";
-import { renderPlain, renderPretty } from "../../compiler/render.js";
+import { renderPlain, renderPretty } from "../../compiler/format-diagnostics.js";
 import { parseSource, showChar } from "../../grammar/parse.js";
 import { REPO } from "../helpers.js";
 import { compileText, HEADER } from "./helpers.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeImage } from "../../runtime/data/image.js";
-import { readCocoDataset } from "../../runtime/data/coco.js";
+import { readCocoDataset } from "../../runtime/data/coco-dataset.js";
 import { isPosecError } from "../../runtime/errors.js";
 import { compileIr } from "../helpers.js";
 import { REAL, sharedAvailable, TINY } from "./helpers.js";

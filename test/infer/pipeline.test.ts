@@ -1,9 +1,9 @@
 // Placement in the network input, multi-scale averaging, COCO results, evaluation of decoded synthetic
 // people, and skeleton drawing.
 import { describe, expect, it } from "vitest";
-import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco.js";
+import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco-files.js";
 import { evaluateKeypoints } from "../../runtime/eval/cocoeval.js";
-import { toCocoResults } from "../../runtime/infer/coco.js";
+import { toCocoResults } from "../../runtime/infer/coco-results.js";
 import { decodePoses, type Person } from "../../runtime/infer/decode.js";
 import { drawPeople } from "../../runtime/infer/draw.js";
 import { cmuInputLayout, cmuScales, decodeMultiScale } from "../../runtime/infer/multiscale.js";

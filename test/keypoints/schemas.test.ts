@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_KEYPOINTS } from "../../compiler/keypoints/builtin.js";
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import { BUILTIN_KEYPOINTS } from "../../core/keypoints/builtin.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import { REPO } from "../helpers.js";
 
 const SPAN = { file: "t", line: 1, col: 1, endLine: 1, endCol: 1 };

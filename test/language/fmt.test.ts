@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir } from "../../core/ir/types.js";
 import { formatFile } from "../../grammar/format.js";
 import { parseSource } from "../../grammar/parse.js";
 import { REPO, specsIn, ZOO } from "../helpers.js";

@@ -8,7 +8,7 @@ import * as oniguruma from "vscode-oniguruma";
 import * as textmate from "vscode-textmate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers.js";
-import { OPS } from "../../compiler/ops.js";
+import { OPS } from "../../compiler/layer-catalog.js";
 
 const GRAMMAR = join(REPO, "editors/vscode/syntaxes/posenet.tmLanguage.json");
 let grammar: textmate.IGrammar;
@@ -75,7 +75,7 @@ describe("the TextMate grammar", () => {
     expect(scopeOf("  conv 1x1 in.channels / 4", "in")).toEqual(["variable.language.in.posenet"]);
   });
 
-  it("colours every built-in layer of compiler/ops.ts", () => {
+  it("colours every built-in layer of compiler/layer-catalog.ts", () => {
     for (const op of Object.keys(OPS)) expect(scopeOf(`  ${op} 3`, op), op).toEqual(["support.function.layer.posenet"]);
   });
 

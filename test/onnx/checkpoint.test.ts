@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOnnx, decodeModel } from "../../compiler/emit/onnx/index.js";
-import { modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import { modelParams, type WeightSet } from "../../core/params/index.js";
 import { describeMismatch, matchWeights, readCheckpointWeights } from "../../runtime/checkpoint/read.js";
 import { posec } from "../cli/run.js";
 import { posecErrorOf, REPO } from "../helpers.js";

@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import coco18 from "../fixtures/reference/coco18.json" with { type: "json" };
 import { buildOnnx, decodeModel, onnxEmitter, onnxOutputs } from "../../compiler/emit/onnx/index.js";
-import type { Ir, IrNode } from "../../compiler/ir/types.js";
-import { inferShapes } from "../../compiler/shapes.js";
-import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import type { Ir, IrNode } from "../../core/ir/types.js";
+import { inferShapes } from "../../core/shapes.js";
+import { initialWeights, modelParams } from "../../core/params/index.js";
 import { compileFile } from "../helpers.js";
 import { compileIr, exportSpec, maxAbs, maxAbsDiff, onnxCheck, runOrt, runTorchRef, seededInput, type Exported, type Outputs, removeTempDirs } from "./helpers.js";
 

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildOnnx, type OnnxOptions } from "../../compiler/emit/onnx/index.js";
 import { serializeIr } from "../../compiler/emit/ir.js";
-import type { Ir } from "../../compiler/ir/types.js";
-import { Rng } from "../../compiler/rng.js";
-import { modelParams, type ParamSpec, type WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import { Rng } from "../../core/rng.js";
+import { modelParams, type ParamSpec, type WeightSet } from "../../core/params/index.js";
 import { compile } from "../../compiler/compile.js";
 import { fileHost } from "../../compiler/host.js";
 

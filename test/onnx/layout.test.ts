@@ -1,14 +1,14 @@
 // The channels-last -> channels-first conversions (compiler/emit/onnx/layout.ts), against values written
 // out by hand, and the exported grouped/depthwise convolutions and dense layer run by ONNX Runtime against
-// a naive channels-last implementation of posec's definitions (compiler/weights/params.ts).
+// a naive channels-last implementation of posec's definitions (core/params/params.ts).
 import { afterAll, describe, expect, it } from "vitest";
 import { buildOnnx } from "../../compiler/emit/onnx/index.js";
 import { convKernelToOihw, denseKernelToChwRows, foldBatchNorm, preluSlope } from "../../compiler/emit/onnx/layout.js";
-import { modelParams } from "../../compiler/weights/index.js";
+import { modelParams } from "../../core/params/index.js";
 import { compileIr, maxAbsDiff, perturbedWeights, runOrt, seededInput, tempDir, toNhwc, removeTempDirs } from "./helpers.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Tensor } from "../../compiler/weights/index.js";
+import type { Tensor } from "../../core/params/index.js";
 
 afterAll(removeTempDirs);
 

@@ -3,7 +3,7 @@ the weights from a tfjs-format checkpoint (model.json + weights.bin) in posec's 
 Run by Debian's /usr/bin/python3 (torch 1.13). It shares no code with the ONNX emitter: layouts are
 converted here on their own (conv kernels permuted HWIO -> OIHW; dense layers flatten the activation in
 H, W, C order instead of permuting the kernel's rows), pooling is written from posec's definition
-(compiler/shapes.ts, Caffe's divisor), resampling is PyTorch's F.interpolate; nothing comes from ONNX.
+(core/shapes.ts, Caffe's divisor), resampling is PyTorch's F.interpolate; nothing comes from ONNX.
 
 A job is one JSON object on stdin:
   {"ir": path, "checkpoint": dir, "outputs": [[name, tensor], ...], "dtype": "float64" | "float32",

@@ -10,7 +10,7 @@
 // - the initializers hold exactly posec's parameters (names, and the count `posec inspect` reports).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeModel, onnxOutputs } from "../../compiler/emit/onnx/index.js";
-import { inferShapes } from "../../compiler/shapes.js";
+import { inferShapes } from "../../core/shapes.js";
 import { compileFile } from "../helpers.js";
 import { exportSpec, maxAbs, maxAbsDiff, onnxCheck, runOrtMany, runTfjs, runTorchRef, seededInput, type CheckResult, type Exported, type Outputs, removeTempDirs } from "./helpers.js";
 

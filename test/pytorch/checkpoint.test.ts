@@ -4,8 +4,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Ir } from "../../compiler/ir/types.js";
-import { initialWeights, modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import { initialWeights, modelParams, type WeightSet } from "../../core/params/index.js";
 import { readTorchStateDict, torchToPosecWeights } from "../../runtime/checkpoint/torch.js";
 import { PosecError } from "../../runtime/errors.js";
 import { compileIr, python, tempDir, writePackage, writeTfjsWeights } from "./helpers.js";

@@ -4,7 +4,7 @@
 // affine hook, and with data.py drawing the augmentation itself from posec's RNG.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PoseIr } from "../../compiler/ir/types.js";
+import type { PoseIr } from "../../core/ir/types.js";
 import { batches, epochAugmentSeed, loadSample, readCocoDataset, sampleConfigFromIr, synthesizeDataset, type CocoDataset } from "../../runtime/data/index.js";
 import { Rng, seedFor } from "../../runtime/util/rng.js";
 import { compileIr, pythonJson, tempDir, writeFloats, writePackage } from "./helpers.js";

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { emitPytorch } from "../../compiler/emit/pytorch/index.js";
 import { torchAttr, torchKey } from "../../core/torch-names.js";
 import { TARGETS } from "../../compiler/emit/targets.js";
-import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import { initialWeights, modelParams } from "../../core/params/index.js";
 import { readTorchStateDict, torchToPosecWeights } from "../../runtime/checkpoint/torch.js";
 import { posec } from "../cli/run.js";
 import { ZOO } from "../helpers.js";

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { emitPytorch } from "../../compiler/emit/pytorch/index.js";
-import type { Ir, PoseIr } from "../../compiler/ir/types.js";
-import type { WeightSet } from "../../compiler/weights/index.js";
+import type { Ir, PoseIr } from "../../core/ir/types.js";
+import type { WeightSet } from "../../core/params/index.js";
 
 export const PYTHON = "/usr/bin/python3";
 

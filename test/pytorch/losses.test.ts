@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir } from "../../core/ir/types.js";
 import { hardJointLoss, poseLoss } from "../../runtime/losses/index.js";
 import { Rng } from "../../runtime/util/rng.js";
 import vectors from "../fixtures/reference/okhm_vectors.json" with { type: "json" };

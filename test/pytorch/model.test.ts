@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir } from "../../core/ir/types.js";
 import { inspectReport } from "../../compiler/report/inspect.js";
-import { inferShapes } from "../../compiler/shapes.js";
-import { modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import { inferShapes } from "../../core/shapes.js";
+import { modelParams, type WeightSet } from "../../core/params/index.js";
 import { buildModel } from "../../runtime/model/build.js";
 import { Rng } from "../../runtime/util/rng.js";
 import { ZOO } from "../helpers.js";

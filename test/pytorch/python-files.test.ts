@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { PoseIr } from "../../compiler/ir/types.js";
+import type { PoseIr } from "../../core/ir/types.js";
 import { MODEL_SUPPORT, TRAINING_SUPPORT } from "../../compiler/emit/pytorch/support.js";
 import { REPO, ZOO } from "../helpers.js";
 import { compileIr, PYTHON, pythonJson, tempDir, withStageOutputs, writePackage } from "./helpers.js";

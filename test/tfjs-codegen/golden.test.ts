@@ -88,7 +88,7 @@ describe("posec build --target tfjs", () => {
 
   it("the runtime's model builder refuses the same convolutions at their spec lines (no crash inside tfjs)", async () => {
     const { buildModel } = await import("../../runtime/model/build.js");
-    const { initialWeights, modelParams } = await import("../../compiler/weights/index.js");
+    const { initialWeights, modelParams } = await import("../../core/params/index.js");
     for (const [file, at, reason] of [
       ["test/tfjs-codegen/fixtures/grouped.posenet", "9:3: `split`", "grouped convolution (groups=2, not depthwise) has no tfjs layer"],
       ["test/tfjs-codegen/fixtures/strided_dilated.posenet", "8:3: `strided`", "a convolution with both stride 2x2 and dilation 2x2 has no tfjs layer"],

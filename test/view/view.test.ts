@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFile, REPO } from "../helpers.js";
-import { renderView } from "../../view/render.js";
+import { renderView } from "../../view/compile-page.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);

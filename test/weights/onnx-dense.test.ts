@@ -9,7 +9,7 @@ import { afterAll, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { buildOnnx, decodeModel } from "../../compiler/emit/onnx/index.js";
 import { fileHost } from "../../compiler/host.js";
-import { initialWeights, modelParams } from "../../compiler/weights/index.js";
+import { initialWeights, modelParams } from "../../core/params/index.js";
 import { STD } from "../helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "posec-onnx-dense-"));

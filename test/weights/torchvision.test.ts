@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildOnnx } from "../../compiler/emit/onnx/index.js";
-import type { Ir } from "../../compiler/ir/types.js";
+import type { Ir } from "../../core/ir/types.js";
 import { isPosecError } from "../../runtime/errors.js";
 import { loadForeignWeights } from "../../runtime/weights/load.js";
 import { compileIr, compileText } from "../helpers.js";

@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildOnnx, decodeModel } from "../../compiler/emit/onnx/index.js";
-import type { Ir } from "../../compiler/ir/types.js";
-import { modelParams, type WeightSet } from "../../compiler/weights/index.js";
+import type { Ir } from "../../core/ir/types.js";
+import { modelParams, type WeightSet } from "../../core/params/index.js";
 import { compileIr, REPO } from "../helpers.js";
 import { networkFacts, signatureText, type ConvSignature } from "./prototxt.js";
 

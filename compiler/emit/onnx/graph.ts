@@ -19,10 +19,10 @@
 // - Ceil-mode pools follow Caffe/PyTorch: a window that would start in the end padding is dropped. ONNX
 //   Runtime computes the same; onnx's own shape inference agrees only from onnx 1.16 (onnx PR 5741) and
 //   counts one more output row/column where a pool's end padding exceeds kernel - stride.
-import { diag, type Diagnostic } from "../../diagnostics.js";
-import { spanText, type Ir, type IrNode, type IrNodeOf, type IrOp } from "../../ir/types.js";
-import type { Shape } from "../../shapes.js";
-import type { Tensor, WeightSet } from "../../weights/index.js";
+import { diag, type Diagnostic } from "../../../core/diagnostics.js";
+import { spanText, type Ir, type IrNode, type IrNodeOf, type IrOp } from "../../../core/ir/types.js";
+import type { Shape } from "../../../core/shapes.js";
+import type { Tensor, WeightSet } from "../../../core/params/index.js";
 import { convKernelToOihw, denseKernelToOutChw, foldBatchNorm, preluSlope } from "./layout.js";
 import { attr, floatConstTensor, floatTensor, int64Tensor, node, type NodeProto, type TensorProto } from "./proto.js";
 

@@ -1,11 +1,11 @@
 // The ONNX target: `model.onnx` from an IR and a weight set (posec's canonical names and channels-last
-// layouts; see compiler/weights/params.ts). `posec build --target onnx` uses seeded initial weights,
+// layouts; see core/params/params.ts). `posec build --target onnx` uses seeded initial weights,
 // `posec export` a checkpoint's. Same IR, weights and options -> byte-identical file.
 import pkg from "../../../package.json" with { type: "json" };
-import { diag, hasErrors, type Diagnostic } from "../../diagnostics.js";
-import { spanText, type Ir } from "../../ir/types.js";
-import { inferShapes, type ShapeReport } from "../../shapes.js";
-import { initialWeights, modelParams, type WeightSet } from "../../weights/index.js";
+import { diag, hasErrors, type Diagnostic } from "../../../core/diagnostics.js";
+import { spanText, type Ir } from "../../../core/ir/types.js";
+import { inferShapes, type ShapeReport } from "../../../core/shapes.js";
+import { initialWeights, modelParams, type WeightSet } from "../../../core/params/index.js";
 import type { Emitter } from "../emitter.js";
 import { lowerNodes } from "./graph.js";
 import { metadataProps, modelDoc, type WeightsSource } from "./metadata.js";

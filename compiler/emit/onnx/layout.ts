@@ -1,4 +1,4 @@
-// The one place where posec's channels-last parameter layouts (compiler/weights/params.ts) become ONNX's
+// The one place where posec's channels-last parameter layouts (core/params/params.ts) become ONNX's
 // channels-first ones. Every function is pure: it returns new tensors and never aliases its input.
 //
 //   conv kernel   posec HWIO [kh, kw, in/groups, filters]  ->  ONNX OIHW [filters, in/groups, kh, kw]
@@ -9,7 +9,7 @@
 //                 ->  ONNX Gemm B [C*H*W, units], rows in C, H, W order (Flatten of NCHW)
 //   prelu alpha   [C] -> PRelu slope [C, 1, 1] (broadcasts over N, C, H, W)
 //   batchnorm     unchanged ([C] each), or folded into the preceding convolution (foldBatchNorm)
-import type { Tensor } from "../../weights/index.js";
+import type { Tensor } from "../../../core/params/index.js";
 
 function check(t: Tensor, rank: number, what: string): void {
   if (t.shape.length !== rank) throw new Error(`${what}: expected a rank-${rank} tensor, got [${t.shape.join(", ")}]`);

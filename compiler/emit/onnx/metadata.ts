@@ -1,7 +1,7 @@
 // metadata_props of an exported model: everything a consumer needs to feed the network and decode its
 // outputs without posec (JSON values under `posec.*` keys), and the model's doc_string in words.
-import type { Ir } from "../../ir/types.js";
-import type { ShapeReport } from "../../shapes.js";
+import type { Ir } from "../../../core/ir/types.js";
+import type { ShapeReport } from "../../../core/shapes.js";
 
 export type WeightsSource = { kind: "initial"; seed: number } | { kind: "checkpoint"; path: string };
 

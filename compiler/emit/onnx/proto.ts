@@ -2,7 +2,7 @@
 // protobufjs code. Plain objects in, bytes out; field order is fixed by the schema, so the same
 // objects always encode to the same bytes.
 import onnxProto from "onnx-proto";
-import type { Tensor } from "../../weights/index.js";
+import type { Tensor } from "../../../core/params/index.js";
 
 const { onnx } = onnxProto;
 

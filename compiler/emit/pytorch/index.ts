@@ -1,8 +1,8 @@
 // The PyTorch target: a folder of readable Python (model, spec settings, losses, data pipeline, DDP
 // training script, README), deterministic: the same IR and seed give byte-identical files. model.py and
 // spec.py are written from the IR; the other modules are posec's own .py files (./python), copied as they are.
-import { diag, type Diagnostic } from "../../diagnostics.js";
-import { isPoseIr, type Ir } from "../../ir/types.js";
+import { diag, type Diagnostic } from "../../../core/diagnostics.js";
+import { isPoseIr, type Ir } from "../../../core/ir/types.js";
 import type { EmittedFile, Emitter } from "../emitter.js";
 import { emitModelPy } from "./model.js";
 import { torchAttr } from "../../../core/torch-names.js";

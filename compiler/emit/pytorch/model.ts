@@ -1,8 +1,8 @@
 // model.py: the IR as one nn.Module, NCHW. One attribute per IR node (named like the node, with the
 // spec line it came from), a straight-line forward in the IR's topological order, and initialisation
 // from the spec's initialisers with a seeded torch.Generator.
-import { spanText, type Ir, type IrNode, type Padding, type WeightInit } from "../../ir/types.js";
-import { inferShapes } from "../../shapes.js";
+import { spanText, type Ir, type IrNode, type Padding, type WeightInit } from "../../../core/ir/types.js";
+import { inferShapes } from "../../../core/shapes.js";
 import { TORCH_ROLE, torchAttr } from "../../../core/torch-names.js";
 import { INDENT, pyAssign, pyCall, pyFloat, pyPair, pyStr, pyValue, tuple, raw } from "./python.js";
 

@@ -1,6 +1,6 @@
 // README.md of the generated package: what the files are, how to launch training (torchrun on one node,
 // several nodes, under SLURM, and the spawn fallback), resuming, and the conventions it shares with posec.
-import type { Ir } from "../../ir/types.js";
+import type { Ir } from "../../../core/ir/types.js";
 import { className } from "./model.js";
 
 export function emitReadme(ir: Ir): string {

@@ -2,7 +2,7 @@
 // losses.py and train.py. Channel tables, strides and the label grid are computed by the compiler and
 // only copied here, never re-derived.
 import { optionsFor, requirement } from "../../../core/train-options.js";
-import type { Ir } from "../../ir/types.js";
+import type { Ir } from "../../../core/ir/types.js";
 import { torchAttr } from "../../../core/torch-names.js";
 import { pyAssign, tuple, type PyValue } from "./python.js";
 

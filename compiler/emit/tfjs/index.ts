@@ -5,8 +5,8 @@
 //   package.json, tsconfig.json, README.md (project.ts)
 // Every text file is formatted with prettier, loaded here on first use so that `posec check` and the other
 // targets never load it. Same IR -> byte-identical files.
-import { hasErrors, type Diagnostic } from "../../diagnostics.js";
-import { isPoseIr, type Ir } from "../../ir/types.js";
+import { hasErrors, type Diagnostic } from "../../../core/diagnostics.js";
+import { isPoseIr, type Ir } from "../../../core/ir/types.js";
 import type { EmittedFile, Emitter } from "../emitter.js";
 import { irEmitter } from "../ir.js";
 import { emitModelTs } from "./model-ts.js";

@@ -3,8 +3,8 @@
 // one network: the same layer names (helper layers included: `<conv>_pad`, `<gap>_pool`, `<dense>_flatten`,
 // `<dense>_reshape`), the same weights, the same outputs. Grouping comments mark the parts (backbone,
 // adapter, stage branches) and a comment before each spec line's layers says where they came from.
-import { diag, type Diagnostic } from "../../diagnostics.js";
-import { spanText, type Ir, type IrNode, type Padding } from "../../ir/types.js";
+import { diag, type Diagnostic } from "../../../core/diagnostics.js";
+import { spanText, type Ir, type IrNode, type Padding } from "../../../core/ir/types.js";
 import { tfjsConvLayer } from "../../../core/tfjs-conv-layer.js";
 import { arr, identifiers, num, obj, pairOrOne, partTitle, str } from "./code.js";
 

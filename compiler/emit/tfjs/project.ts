@@ -3,7 +3,7 @@
 // engine), tsconfig.json (strict, NodeNext, compiled to dist/) and README.md.
 import pkg from "../../../package.json" with { type: "json" };
 import { BACKEND_PREFERENCES } from "../../../core/backends.js";
-import type { Ir } from "../../ir/types.js";
+import type { Ir } from "../../../core/ir/types.js";
 
 /**
  * posec as an npm tarball beside the program (`posec build` writes it: cli/pack.ts). The program depends on

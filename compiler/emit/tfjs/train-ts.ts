@@ -2,7 +2,7 @@
 // data pipeline, pose loss with hard-joint mining, optimizer and schedule, checkpoints and resume) with the
 // network from model.ts: `train({ ..., buildModel })`. Nothing of the runtime is copied; the spec's
 // settings stay in model.ir.json and are summarised in a comment for the reader.
-import type { LossIR, PoseIr, TrainIR } from "../../ir/types.js";
+import type { LossIR, PoseIr, TrainIR } from "../../../core/ir/types.js";
 import { BACKEND_PREFERENCES } from "../../../core/backends.js";
 import { optionsFor, type TrainOption } from "../../../core/train-options.js";
 import { num, str } from "./code.js";

@@ -1,5 +1,5 @@
 # data.py: the COCO person_keypoints reader, sample building (augmentation + targets) and the batch
-# order of posec's tfjs runtime (runtime/data/coco.ts, sample.ts, batches.ts), as a torch Dataset
+# order of posec's tfjs runtime (runtime/data/coco-dataset.ts, sample.ts, batches.ts), as a torch Dataset
 # and a distributed batch sampler. A sample depends only on (dataset, settings, seed, index), as in
 # posec.
 """Training data as posec's tfjs runtime makes it (runtime/data): COCO person_keypoints reader,
@@ -32,7 +32,7 @@ class DataError(ValueError):
     """Bad annotations or images; the message names the file and the entry."""
 
 
-# --- COCO reader (runtime/data/coco.ts) ---
+# --- COCO reader (runtime/data/coco-dataset.ts) ---
 
 
 def _keypoint_names(doc):

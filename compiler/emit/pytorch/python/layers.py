@@ -1,7 +1,7 @@
 # layers.py: the fixed part of every generated model.py: small modules for the IR ops PyTorch has no
 # module for (so that every IR node is one attribute), initialisers that draw from an explicit
 # torch.Generator, and the conversion from posec's channels-last parameter layouts
-# (compiler/weights/params.ts) to PyTorch's.
+# (core/params/params.ts) to PyTorch's.
 """Modules, initialisers and weight conversion shared by every model.py that posec generates."""
 from collections import namedtuple
 import math

@@ -1,7 +1,7 @@
-# rng.py: posec's seeded RNG (compiler/rng.ts: xoshiro128** seeded through splitmix32), seedFor and
+# rng.py: posec's seeded RNG (core/rng.ts: xoshiro128** seeded through splitmix32), seedFor and
 # the epoch order of runtime/data/batches.ts, draw for draw, so that the PyTorch program visits and
 # augments the samples exactly as the tfjs runtime does.
-"""posec's random numbers (compiler/rng.ts) and batch order (runtime/data/batches.ts)."""
+"""posec's random numbers (core/rng.ts) and batch order (runtime/data/batches.ts)."""
 import math
 
 M32 = 0xFFFFFFFF
@@ -16,7 +16,7 @@ def _rotl(x, k):
 
 
 class Rng:
-    """xoshiro128** seeded through splitmix32: posec's Rng (compiler/rng.ts), draw for draw."""
+    """xoshiro128** seeded through splitmix32: posec's Rng (core/rng.ts), draw for draw."""
 
     def __init__(self, seed):
         x = seed & M32

@@ -2,9 +2,9 @@
 // a lowering to one IR node. Channel counts are computed here; spatial sizes are computed later by the
 // shape pass for whatever input size is asked for. Adding a layer is adding one entry.
 import type { Span } from "../grammar/ast.js";
-import type { IrOp, OpAttrs, Padding, Pair, WeightInit } from "./ir/types.js";
-import type { ParamSpec, TypeSpec } from "./args.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import type { IrOp, OpAttrs, Padding, Pair, WeightInit } from "../core/ir/types.js";
+import type { ParamSpec, TypeSpec } from "./bind-args.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 
 export const ACTIVATIONS = ["relu", "leakyrelu", "prelu", "elu", "sigmoid", "tanh"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];

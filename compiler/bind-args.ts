@@ -3,7 +3,7 @@
 // flag parameter's options (`relu` in `conv 3x3 64 relu`, `ceil` in `maxpool 2x2 ceil`) sets that flag,
 // and `name=value` sets a parameter by name.
 import type { Arg, Span } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue, evaluate, kindName, type Env, type Value } from "./values.js";
 

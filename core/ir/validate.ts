@@ -4,7 +4,7 @@
 // is, so that a user never sees a raw JSON pointer alone.
 import type { ErrorObject } from "ajv";
 import { diag, type Diagnostic, type Span } from "../diagnostics.js";
-import { ir as schemaValidator } from "../schema-validators.generated.js";
+import { ir as schemaValidator } from "./schema-validators.generated.js";
 import { IR_FORMAT, IR_VERSION, type Ir, type IrNode } from "./types.js";
 
 /** The spec location of whatever an instance path points into, when the IR still holds a usable span. */

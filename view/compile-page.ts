@@ -1,9 +1,9 @@
 // `posec view`: a compilation -> one HTML page. A spec that does not compile (or not at the asked
 // input size) gets a page listing its diagnostics instead of a picture.
 import { sourceLookup, type CompileResult } from "../compiler/compile.js";
-import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
-import { renderPretty } from "../compiler/render.js";
-import { inferShapes, type ShapeReport } from "../compiler/shapes.js";
+import { hasErrors, type Diagnostic } from "../core/diagnostics.js";
+import { renderPretty } from "../compiler/format-diagnostics.js";
+import { inferShapes, type ShapeReport } from "../core/shapes.js";
 import { viewGraph } from "./graph.js";
 import { layout } from "./layout.js";
 import { errorPage, graphPage } from "./page.js";

@@ -1,6 +1,6 @@
-// JSON Schema (draft-07) of the IR in compiler/ir/types.ts. Every IR posec writes is validated against
+// JSON Schema (draft-07) of the IR in core/ir/types.ts. Every IR posec writes is validated against
 // it, and every IR it reads; the two must change together (a test checks every zoo model against it).
-import { BACKEND_PREFERENCES } from "../../core/backends.js";
+import { BACKEND_PREFERENCES } from "../backends.js";
 
 const int = (minimum = 0) => ({ type: "integer", minimum });
 const num = { type: "number" };

@@ -1,6 +1,6 @@
 // Two renderers for diagnostics: a one-line form for CI and logs, and a terminal frame that shows the
 // source line and underlines the span (in the manner of rustc and Elm).
-import type { Diagnostic, Label, Span } from "./diagnostics.js";
+import type { Diagnostic, Label, Span } from "../core/diagnostics.js";
 
 export type SourceLookup = (file: string) => string | undefined;
 

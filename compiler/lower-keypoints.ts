@@ -1,20 +1,20 @@
 // `keypoints coco18` or an inline schema -> KeypointsIR. Heatmap and PAF channel counts are computed
 // here from the joints and limbs, never written by hand.
-import type { DeclOf, Span } from "../../grammar/ast.js";
-import { bindArgs } from "../args.js";
-import { diag, type Diagnostic } from "../diagnostics.js";
-import { irSpan } from "../elaborate.js";
-import type { KeypointsIR, Pair } from "../ir/types.js";
-import type { Module } from "../modules.js";
-import { bindSettings, KEYPOINT_SETTINGS, KEYPOINTS_PARAMS } from "../settings.js";
-import { didYouMean, lookup } from "../suggest.js";
-import { EMPTY_ENV } from "../values.js";
-import { BUILTIN_KEYPOINTS } from "./builtin.js";
-import { COCO17_NAMES } from "./coco17.js";
-import { FACE70_NAMES } from "./face70.js";
-import { HAND21_NAMES } from "./hand21.js";
-import { MPII16_NAMES } from "./mpi15.js";
-import { keypointSchema } from "./schema.js";
+import type { DeclOf, Span } from "../grammar/ast.js";
+import { bindArgs } from "./bind-args.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { irSpan } from "./elaborate.js";
+import type { KeypointsIR, Pair } from "../core/ir/types.js";
+import type { Module } from "./modules.js";
+import { bindSettings, KEYPOINT_SETTINGS, KEYPOINTS_PARAMS } from "./settings.js";
+import { didYouMean, lookup } from "./suggest.js";
+import { EMPTY_ENV } from "./values.js";
+import { BUILTIN_KEYPOINTS } from "../core/keypoints/builtin.js";
+import { COCO17_NAMES } from "../core/keypoints/coco17.js";
+import { FACE70_NAMES } from "../core/keypoints/face70.js";
+import { HAND21_NAMES } from "../core/keypoints/hand21.js";
+import { MPII16_NAMES } from "../core/keypoints/mpi15.js";
+import { keypointSchema } from "../core/keypoints/schema.js";
 
 type PairArg = { a: string; b: string; span: Span; aSpan: Span; bSpan: Span };
 

@@ -1,6 +1,6 @@
 // The IR: the single contract between the compiler and everything that executes or emits a model.
 // It is plain JSON (no classes, no undefined, no NaN) so that it can be written, validated with
-// ajv against compiler/ir/schema.ts and read back by any consumer. Every node carries the span of
+// ajv against core/ir/schema.ts and read back by any consumer. Every node carries the span of
 // the spec text it came from, so that runtime errors can point at the spec line.
 //
 // Conventions fixed here (and nowhere else):
@@ -9,7 +9,7 @@
 // - Node names are unique, match /^[A-Za-z_][A-Za-z0-9_]*$/ and are used verbatim as layer names by every
 //   backend (tfjs layer names, ONNX node names, PyTorch attribute names).
 // - Convolution weights are described abstractly (kernel, filters, groups); each emitter owns its layout.
-import type { BackendPreference } from "../../core/backends.js";
+import type { BackendPreference } from "../backends.js";
 
 
 export const IR_FORMAT = "posec-ir";
@@ -276,7 +276,7 @@ export interface DecoderIR {
 }
 
 /**
- * How labels are encoded as maps and decoded back (compiler/ir/codec.ts computes it once): the label
+ * How labels are encoded as maps and decoded back (core/ir/codec.ts computes it once): the label
  * grid, the target generation and the decoder defaults. The runtime and the emitters read these here.
  */
 export interface CodecIR {

@@ -7,7 +7,7 @@
 // (num_keypoints == 0) become ignore regions of the miss mask.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { KeypointsIR } from "../../compiler/ir/types.js";
+import type { KeypointsIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
 import { cocoValidators, describeAjvErrors } from "./coco-schema.js";
 import { decodeRleString, type Rle } from "./rle.js";

@@ -2,7 +2,7 @@
 // refuse stride > 1 together with dilation > 1; the Conv2D kernel itself (wasm, cpu) and posec's
 // gradient (gradients.ts) handle the combination, so `conv2d` here calls the kernel directly.
 import * as tf from "@tensorflow/tfjs-core";
-import type { Pair, Padding } from "../../compiler/ir/types.js";
+import type { Pair, Padding } from "../../core/ir/types.js";
 
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
