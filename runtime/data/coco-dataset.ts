@@ -8,8 +8,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { KeypointsIR } from "../../core/ir/types.js";
+import type { DiagnosticCode } from "../../core/diagnostics.js";
 import { PosecError } from "../errors.js";
-import { cocoValidators, describeAjvErrors } from "./coco-schema.js";
+import { cocoValidators, describeAjvErrors } from "../coco/format.js";
 import { decodeRleString, type Rle } from "./rle.js";
 
 export type Region = { kind: "polygons"; polygons: number[][] } | { kind: "rle"; rle: Rle };
@@ -77,7 +78,7 @@ export function readCocoDataset(
   options: ReadCocoOptions = {},
 ): CocoDataset {
   const file = annotationsFile;
-  const fail = (msg: string, code = "PN5001"): never => {
+  const fail = (msg: string, code: DiagnosticCode = "PN5001"): never => {
     throw new PosecError(`${file}: ${msg}`, code, HINT_SKIP);
   };
   let json: unknown;
@@ -100,7 +101,7 @@ export function readCocoDataset(
       if (k >= K) fail(`joint ${j.name} reads keypoint ${k}, but the file has ${K} keypoints per person`);
     }
   }
-  const v = cocoValidators(K);
+  const v = cocoValidators(K, "training");
   if (!v.topLevel(doc)) fail(describeAjvErrors("", v.topLevel.errors));
 
   const skipBad = options.skipBad ?? false;

@@ -1,7 +1,8 @@
 // pycocotools' COCOeval(iouType='keypoints') evaluate() + accumulate() + summarize(), transcribed rule by
 // rule so that the ten numbers agree with the official evaluator to the last bit or two. The comments name
 // the pycocotools behaviour each step reproduces; docs in runtime/eval/README.md.
-import type { CocoGroundTruth, CocoKeypointAnnotation, LoadedDetection } from "./coco-files.js";
+import type { CocoGroundTruth, CocoKeypointAnnotation } from "../coco/format.js";
+import type { LoadedDetection } from "./coco-files.js";
 import { NP_SPACING_1, argsortDescStable, npLinspace, npMean } from "./npmath.js";
 import { PYCOCOTOOLS_KPT_OKS_SIGMAS, computeOks } from "./oks.js";
 

@@ -1,7 +1,8 @@
 // COCO keypoint evaluation: pycocotools-exact AP/AR, per-joint statistics, report formatting.
 // `evaluateKeypointFiles` is what `posec eval GT RESULTS` wires to.
 import { parseCocoGroundTruth, parseCocoResults, readJsonFile } from "./coco-files.js";
-import type { CocoGroundTruth, LoadedDetection } from "./coco-files.js";
+import type { CocoGroundTruth } from "../coco/format.js";
+import type { LoadedDetection } from "./coco-files.js";
 import { defaultKeypointEvalParams, evaluateKeypoints, type KeypointEvaluation } from "./cocoeval.js";
 import { PYCOCOTOOLS_KPT_OKS_SIGMAS } from "./oks.js";
 import { PosecError } from "../errors.js";

@@ -1,7 +1,7 @@
 // Object keypoint similarity exactly as pycocotools' COCOeval.computeOks, including the operation order
 // (so the doubles agree to the last bit except where numpy's exp and V8's Math.exp round differently,
 // about one ulp) and the branch for ground truth without labelled keypoints.
-import type { CocoKeypointAnnotation } from "./coco-files.js";
+import type { CocoKeypointAnnotation } from "../coco/format.js";
 import { NP_SPACING_1, npSum } from "./npmath.js";
 
 /** pycocotools' Params.kpt_oks_sigmas: np.array([.26, .25, ...]) / 10.0 (NOT the same doubles as 0.026, ...). */

@@ -8,7 +8,8 @@
 //     meanKs      = mean of ks_k over all labelled instances (a per-joint OKS; misses count 0)
 //     pck50/pck75 = fraction of labelled instances with ks_k >= 0.5 / 0.75 (an OKS-scaled PCK; misses fail)
 //     matchedMeanKs = mean of ks_k over matched instances only (localisation, independent of detection)
-import type { CocoGroundTruth, LoadedDetection } from "./coco-files.js";
+import type { CocoGroundTruth } from "../coco/format.js";
+import type { LoadedDetection } from "./coco-files.js";
 import type { KeypointEvaluation } from "./cocoeval.js";
 import { PosecError } from "../errors.js";
 import { oksTerms } from "./oks.js";

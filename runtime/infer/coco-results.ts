@@ -1,7 +1,7 @@
 // People -> COCO keypoint results (the format `posec eval` and the COCO server read).
 import type { KeypointsIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
-import type { CocoKeypointResult } from "../eval/coco-files.js";
+import type { CocoKeypointResult } from "../coco/format.js";
 import type { Person } from "./decode.js";
 
 /**

@@ -7,10 +7,11 @@ import type { CocoDataset } from "../data/index.js";
 import { buildSample, sampleConfigFromIr } from "../data/index.js";
 import { decodeImage } from "../data/image.js";
 import { evaluateKeypointData, oksSigmasFor, type KeypointEvalRun } from "../eval/index.js";
-import type { CocoKeypointResult } from "../eval/coco-files.js";
+import type { CocoKeypointResult } from "../coco/format.js";
 import { toCocoResults } from "./coco-results.js";
 import { decodePoses } from "./decode.js";
-import { inferImage, type InferOptions, type PoseNetwork } from "./runner.js";
+import type { PoseNetwork } from "./network.js";
+import { inferImage, type InferOptions } from "./runner.js";
 
 export interface EvalProgress {
   (done: number, total: number): void;

@@ -1,5 +1,5 @@
 // Small builders for hand-reasoned COCO keypoint cases.
-import type { CocoGroundTruth, CocoKeypointAnnotation, CocoKeypointResult } from "../../runtime/eval/coco-files.js";
+import type { CocoGroundTruth, CocoKeypointAnnotation, CocoKeypointResult } from "../../runtime/coco/format.js";
 
 /** 17 COCO keypoints of an upright stick person centred at (cx, cy), `h` pixels tall. */
 export function stickPerson(cx: number, cy: number, h: number): [number, number][] {

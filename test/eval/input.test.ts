@@ -53,7 +53,7 @@ describe("malformed files", () => {
     const bad = [result(1, P, 0.9), { ...result(2, P, 0.5), keypoints: [1, 2, 3] }];
     const e = errorOf(() => parseCocoResults(bad, "res.json", gt));
     expect(e.message).toBe(
-      'res.json: malformed keypoint results: results entry 1 (image_id 2) field "keypoints" must have exactly 51 entries (three numbers for each of the 17 COCO keypoints)',
+      'res.json: malformed keypoint results: results[1] (image_id 2): keypoints must have 51 numbers (three for each of the 17 keypoints)',
     );
   });
 
@@ -61,7 +61,7 @@ describe("malformed files", () => {
     const { score: _, ...noScore } = result(1, P, 0.9);
     const e = errorOf(() => parseCocoResults([noScore], "res.json", gt));
     expect(e.message).toBe(
-      'res.json: malformed keypoint results: results entry 0 (image_id 1) is missing the required field "score"',
+      'res.json: malformed keypoint results: results[0] (image_id 1): the entry is missing "score"',
     );
   });
 
@@ -73,7 +73,7 @@ describe("malformed files", () => {
 
   it("a string where a number belongs", () => {
     const e = errorOf(() => parseCocoResults([{ ...result(1, P, 0.9), image_id: "1" }], "res.json", gt));
-    expect(e.message).toContain('results entry 0 field "image_id" must be an integer');
+    expect(e.message).toContain('results[0]: image_id must be an integer');
   });
 
   it("a ground-truth annotation without num_keypoints", () => {
@@ -82,14 +82,14 @@ describe("malformed files", () => {
     const e = errorOf(() => parseCocoGroundTruth(g, "gt.json"));
     expect(e.message).toContain("gt.json");
     expect(e.message).toContain(
-      `annotations entry 0 (id ${gt.annotations[0].id}, image_id 1) is missing the required field "num_keypoints"`,
+      `annotations[0] (id ${gt.annotations[0].id}, image_id 1): the entry is missing "num_keypoints"`,
     );
   });
 
   it("a ground truth without categories", () => {
     const { categories: _, ...g } = gt;
     expect(errorOf(() => parseCocoGroundTruth(g, "gt.json")).message).toContain(
-      'the top level is missing the required field "categories"',
+      'the top level is missing "categories"',
     );
   });
 

@@ -41,7 +41,7 @@ describe("hand21 evaluation", () => {
     } catch (e) {
       if (!isPosecError(e)) throw e;
       expect(e.code).toBe("PN5601");
-      expect(e.message).toMatch(/hand-gt\.json.*63 entries.*21 keypoints/);
+      expect(e.message).toMatch(/hand-gt\.json.*63 numbers.*21 keypoints/);
     }
   });
 });

@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCocoGroundTruth, parseCocoResults, type CocoKeypointResult } from "../../runtime/eval/coco-files.js";
-import type { CocoGroundTruth } from "../../runtime/eval/coco-files.js";
+import type { CocoKeypointResult } from "../../runtime/coco/format.js";
+import { parseCocoGroundTruth, parseCocoResults } from "../../runtime/eval/coco-files.js";
+import type { CocoGroundTruth } from "../../runtime/coco/format.js";
 import { evaluateKeypoints } from "../../runtime/eval/cocoeval.js";
 import { computeOks, PYCOCOTOOLS_KPT_OKS_SIGMAS } from "../../runtime/eval/oks.js";
 import { groundTruth, gtAnn, result, shifted, stickPerson } from "./helpers.js";
