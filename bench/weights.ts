@@ -2,15 +2,21 @@
 // synthetic caffemodel for CMU-Pose (models/cmu_pose_vgg19.posenet: 52.3M parameters, ~209 MB, CMU's
 // layer names, seeded values, BlobShape dims and packed floats as Caffe writes them), then measures, each
 // in its own process so that peak RSS is that phase's alone:
-//   read     the file's bytes read in 1 MiB chunks and dropped (the floor for any reader)
-//   read-all the whole file read into memory (readFileSync: what a non-streaming reader starts with)
-//   parse    readCaffeModel: every blob decoded into its Float32Array (runtime/weights/caffe.ts)
-//   map      parse + the mapping by name and the layout changes (runtime/weights/load.ts): the weight
-//            set `posec import` hands to the checkpoint writer
-// and prints wall time and peak RSS, with the weights' own size for comparison.
+//   read      the file read in 1 MiB chunks, each dropped (the I/O floor: no memory kept)
+//   read-all  the whole file read into one buffer (readFileSync): the floor for having the file's floats
+//             in memory, since fresh memory costs a page fault per 4 KiB
+//   copy      read-all, then the bytes written to a new file and fsynced: the floor for an import, which
+//             writes a checkpoint of the same size
+//   parse     readCaffeModel: the file's structure (layers, blob shapes, where each blob's floats lie)
+//   map       parse + the mapping by name and the layout changes (runtime/weights/load.ts): the weight set
+//             `posec import` hands to the checkpoint writer, each value read once into posec's layout
+//   import    the `posec import` command in-process (compile the spec, map, write the checkpoint with
+//             its checksums and fsyncs; without node's own start-up)
+// and prints the median wall time, its ratio to `read-all`, `copy` and `read`, peak RSS and the growth of RSS over
+// the phase's start (the memory the phase itself took), beside the weights' own size.
 //   node scripts/run-ts.mjs bench/weights.ts [--runs N]
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../compiler/compile.js";
@@ -18,6 +24,7 @@ import { fileHost } from "../compiler/host.js";
 import type { Ir } from "../core/ir/types.js";
 import { modelParams } from "../core/params/index.js";
 import { Rng } from "../core/rng.js";
+import { parseArgs } from "../cli/flags.js";
 import { readCaffeModel } from "../runtime/weights/caffe.js";
 import { caffeNamesFor } from "../runtime/weights/cmu-names.js";
 import { loadForeignWeights } from "../runtime/weights/load.js";
@@ -69,7 +76,14 @@ function writeCaffemodel(path: string): { bytes: number; params: number } {
   return { bytes, params };
 }
 
+const PHASES = ["read", "read-all", "copy", "parse", "map", "import"] as const;
+
 async function phase(name: string, file: string): Promise<void> {
+  // the spec is compiled and the modules loaded before the clock starts, except for `import`, which is
+  // the whole command (it loads tfjs, as `posec import` does)
+  const model = name === "map" ? ir() : undefined;
+  const { importCommand } = await import("../cli/commands/import.js");
+  const rssAtStart = process.memoryUsage().rss;
   const t0 = performance.now();
   if (name === "read") {
     const fd = openSync(file, "r");
@@ -79,14 +93,43 @@ async function phase(name: string, file: string): Promise<void> {
     closeSync(fd);
   } else if (name === "read-all") {
     readFileSync(file);
+  } else if (name === "copy") {
+    const out = mkdtempSync(join(tmpdir(), "posec-bench-copy-"));
+    try {
+      const bytes = readFileSync(file);
+      const fd = openSync(join(out, "copy"), "w");
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+      fsyncSync(fd);
+      closeSync(fd);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   } else if (name === "parse") {
     readCaffeModel(file);
-  } else {
-    const { report } = await loadForeignWeights(file, ir(), 1);
+  } else if (name === "map") {
+    const { report } = await loadForeignWeights(file, model!, 1);
     if (report.counts.loaded !== 184) throw new Error(`expected 184 tensors loaded, got ${report.counts.loaded}`);
+  } else {
+    const out = mkdtempSync(join(tmpdir(), "posec-bench-import-"));
+    try {
+      // the command prints its report and the checkpoint folder; the bench prints only its JSON line
+      const [stdout, stderr] = [process.stdout.write, process.stderr.write];
+      process.stdout.write = process.stderr.write = () => true;
+      const code = await importCommand.run(parseArgs([SPEC, file, "--out", join(out, "run")], importCommand)).finally(() => ([process.stdout.write, process.stderr.write] = [stdout, stderr]));
+      if (code !== 0) throw new Error(`posec import exited ${code}`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }
   const ms = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n");
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ ms, maxRssMb, grewMb: maxRssMb - rssAtStart / 2 ** 20 }) + "\n");
+}
+
+interface Result {
+  ms: number;
+  maxRssMb: number;
+  grewMb: number;
 }
 
 async function main(): Promise<void> {
@@ -97,21 +140,33 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, "cmu_pose_synthetic.caffemodel");
     const { bytes, params } = writeCaffemodel(file);
-    console.log(`synthetic caffemodel for ${SPEC}: ${(bytes / 1e6).toFixed(1)} MB, ${(params / 1e6).toFixed(2)}M parameters (${((4 * params) / 2 ** 20).toFixed(0)} MiB of float32)`);
+    const weightsMib = (4 * params) / 2 ** 20;
+    console.log(`synthetic caffemodel for ${SPEC}: ${(bytes / 1e6).toFixed(1)} MB, ${(params / 1e6).toFixed(2)}M parameters (${weightsMib.toFixed(0)} MiB of float32)`);
     const baseline = spawnSync(process.execPath, ["-e", "console.log(process.resourceUsage().maxRSS / 1024)"], { encoding: "utf8" });
-    console.log(`an empty node process: ${Number(baseline.stdout).toFixed(0)} MiB peak RSS`);
-    console.log("| phase | median ms | peak RSS MiB |\n|---|---|---|");
-    for (const p of ["read", "read-all", "parse", "map"]) {
-      const results = [];
-      for (let i = 0; i < runs; i++) {
+    console.log(`an empty node process: ${Number(baseline.stdout).toFixed(0)} MiB peak RSS; median of ${runs} runs, phases interleaved`);
+    // the phases take turns, so that a busy moment of the machine falls on all of them alike
+    const results = new Map<string, Result[]>(PHASES.map((p) => [p, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const p of PHASES) {
         const r = spawnSync(process.execPath, ["scripts/run-ts.mjs", "bench/weights.ts", "--phase", p, file], { encoding: "utf8" });
         if (r.status !== 0) throw new Error(`phase ${p} failed:\n${r.stderr.slice(-2000)}`);
-        results.push(JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { ms: number; maxRssMb: number });
+        results.get(p)!.push(JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Result);
       }
-      results.sort((a, b) => a.ms - b.ms);
-      const median = results[Math.floor(results.length / 2)];
-      console.log(`| ${p} | ${median.ms.toFixed(0)} | ${Math.max(...results.map((r) => r.maxRssMb)).toFixed(0)} |`);
     }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ms = new Map(PHASES.map((p) => [p, median(results.get(p)!.map((r) => r.ms))]));
+    const rows = [["phase", "median ms", "x read-all", "x copy", "x read", "peak RSS MiB", "RSS growth MiB", "growth / weights"]];
+    for (const p of PHASES) {
+      const rs = results.get(p)!;
+      const grew = Math.max(0, median(rs.map((r) => r.grewMb)));
+      const x = (floor: (typeof PHASES)[number], digits: number) => `${(ms.get(p)! / ms.get(floor)!).toFixed(digits)}x`;
+      rows.push([p, ms.get(p)!.toFixed(0), x("read-all", 2), x("copy", 2), x("read", 1), median(rs.map((r) => r.maxRssMb)).toFixed(0), grew.toFixed(0), `${(grew / weightsMib).toFixed(2)}`]);
+    }
+    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    rows.forEach((r, j) => {
+      console.log(`| ${r.map((c, i) => c.padEnd(w[i])).join(" | ")} |`);
+      if (j === 0) console.log(`|${w.map((n) => "-".repeat(n + 2)).join("|")}|`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

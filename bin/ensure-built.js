@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const stamp = join(root, "dist", ".built");
-const SOURCES = ["grammar", "compiler", "runtime", "cli", "core", "lsp", "view", "models/std", "scripts/build.mjs", "package.json"];
+const SOURCES = ["grammar", "compiler", "runtime", "cli", "core", "lsp", "view", "models/std", "scripts/build.mjs", "scripts/runtime-package.mjs", "package.json"];
 
 function newestMtime(path) {
   let st;

@@ -1,11 +1,15 @@
-// posec itself as an npm tarball (`npm pack`'s format: a gzipped ustar archive of package/<file>), made
-// from the running posec's own folder. `posec build --target tfjs` writes it beside the generated program,
-// whose package.json depends on it (`"posec": "file:posec-<version>.tgz"`): the program installs with the
-// posec that generated it, published or not, and keeps installing after the folder is moved or copied.
+// A package folder as an npm tarball (`npm pack`'s format: a gzipped ustar archive of package/<file>).
+// `posec build --target tfjs` packs posec's runtime package (dist/runtime-package, `@posec/runtime`, built by
+// scripts/runtime-package.mjs) beside the generated program, whose package.json depends on it
+// (`"@posec/runtime": "file:posec-runtime-<version>.tgz"`): the program installs with the runtime of the posec
+// that generated it, published or not, and keeps installing after the folder is moved or copied.
 // Deterministic: sorted entries, fixed modes, owners and times, so identical builds give identical bytes.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
+
+/** Where the build writes the runtime package, relative to posec's own folder. */
+export const RUNTIME_PACKAGE_DIR = join("dist", "runtime-package");
 
 /** npm's own fixed timestamp for packed files (1985-10-26T08:15:00Z), so that packs do not depend on the clock. */
 const MTIME = 499162500;

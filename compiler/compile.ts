@@ -55,7 +55,7 @@ export function compile(rootPath: string, host: Host, options: CompileOptions = 
   } catch (e) {
     // Never let an internal failure escape as a stack trace: report it as a diagnostic at the spec.
     diagnostics.push({
-      code: "PN4001",
+      code: "PN9001",
       severity: "error",
       message: `internal compiler error: ${(e as Error).message}`,
       span: { file: rootPath, line: 1, col: 1, endLine: 1, endCol: 1 },

@@ -4,7 +4,7 @@
 import type { Body, Expr, Ident, LayerStmt, Span, Stmt } from "../grammar/ast.js";
 import { bindArgs, type ParamSpec } from "./bind-args.js";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
-import type { IrNode, IrOp, IrTensor, OpAttrs, SourceSpan, WeightInit } from "../core/ir/types.js";
+import type { IrArg, IrNode, IrOp, IrScope, IrTensor, OpAttrs, SourceSpan, WeightInit } from "../core/ir/types.js";
 import { isStd, type BlockRef, type Module } from "./modules.js";
 import { ACTIVATIONS, INIT_STATEMENT, OPS, type Activation } from "./layer-catalog.js";
 import { didYouMean, lookup } from "./suggest.js";
@@ -22,12 +22,26 @@ export interface TensorRef {
 /** The graph being built, shared by every scope of one model. */
 export class Graph {
   readonly nodes: IrNode[] = [];
+  /** the block instances and groups, parents first; scope 0 is the model */
+  readonly scopes: IrScope[];
   readonly tensors = new Map<string, IrTensor>();
   readonly diags: Diagnostic[] = [];
   private readonly spans = new Map<string, Span>();
   overflow = false;
   /** loop iterations run so far: nested loops that emit nothing must still end */
   loopSteps = 0;
+
+  constructor(modelSpan: Span) {
+    const at = irSpan(modelSpan);
+    this.scopes = [{ id: 0, parent: null, kind: "model", label: "", block: null, args: {}, prefix: "", definition: at, span: at }];
+  }
+
+  /** A new scope inside `parent`; returns its id. */
+  addScope(parent: number, kind: IrScope["kind"], label: string, prefix: string, span: Span, definition: Span, block: string | null = null, args: Record<string, IrArg> = {}): number {
+    const id = this.scopes.length;
+    this.scopes.push({ id, parent, kind, label, block, args, prefix, definition: irSpan(definition), span: irSpan(span) });
+    return id;
+  }
 
   addInput(name: string, channels: number): TensorRef {
     this.tensors.set(name, { name, channels, producer: null });
@@ -38,7 +52,8 @@ export class Graph {
     return this.tensors.has(name);
   }
 
-  emit<K extends IrOp>(name: string, op: K, inputs: string[], attrs: OpAttrs[K], channels: number, scope: Scope, span: Span): TensorRef | undefined {
+  /** Adds a node named `name`, whose own member name in `scope` is `label` (the end of `name`). */
+  emit<K extends IrOp>(name: string, label: string, op: K, inputs: string[], attrs: OpAttrs[K], channels: number, scope: Scope, span: Span): TensorRef | undefined {
     if (this.tensors.has(name)) {
       const prev = this.spans.get(name);
       this.diags.push(diag("PN2005", span, `two layers are named \`${name}\``, { labels: prev ? [{ span: prev, message: "the other one" }] : [], help: "labels must be unique within a block" }));
@@ -49,7 +64,7 @@ export class Graph {
       this.overflow = true;
       return undefined;
     }
-    this.nodes.push({ name, op, inputs, outputs: [name], attrs, part: scope.part, span: irSpan(span), callers: scope.callers.map(irSpan) } as IrNode);
+    this.nodes.push({ name, op, inputs, outputs: [name], attrs, part: scope.part, span: irSpan(span), callers: scope.callers.map(irSpan), scope: scope.scopeId, label } as IrNode);
     this.tensors.set(name, { name, channels, producer: name });
     this.spans.set(name, span);
     return { name, channels };
@@ -76,6 +91,8 @@ export interface Scope {
   part: string;
   callers: Span[];
   callStack: string[];
+  /** the IR scope (Graph.scopes) the nodes made here belong to */
+  scopeId: number;
   cut?: Cut;
   /** names the next block call's nodes with this prefix instead of `<block><k>_` (the backbone's) */
   callPrefix?: string;
@@ -94,17 +111,21 @@ export function childScope(parent: Scope, changes: Partial<Scope>): Scope {
 export const labelPrefix = (scope: Scope) => scope.labelPrefix ?? scope.prefix;
 
 
-function autoName(scope: Scope, g: Graph, base: string): string {
+/** The next free `<base><k>` in the scope: the node's own label (`conv3`) and its full name. */
+function autoName(scope: Scope, g: Graph, base: string): { name: string; label: string } {
   let k = scope.counters.get(base) ?? 0;
   let name: string;
   do name = `${scope.prefix}${base}${++k}`;
   while (g.has(name));
   scope.counters.set(base, k);
-  return name;
+  return { name, label: `${base}${k}` };
 }
 
-function stmtName(scope: Scope, g: Graph, label: string | undefined, base: string, rep: number, reps: number): string {
-  if (label) return `${labelPrefix(scope)}${label}${reps > 1 ? `_${rep}` : ""}`;
+/** A statement's label with its repetition (`conv_2` for the second of `conv: ... x3`). */
+const repLabel = (label: string, rep: number, reps: number) => `${label}${reps > 1 ? `_${rep}` : ""}`;
+
+function stmtName(scope: Scope, g: Graph, label: string | undefined, base: string, rep: number, reps: number): { name: string; label: string } {
+  if (label) return { name: `${labelPrefix(scope)}${repLabel(label, rep, reps)}`, label: repLabel(label, rep, reps) };
   return autoName(scope, g, base);
 }
 
@@ -161,11 +182,14 @@ const HANDLERS: { [K in Stmt["kind"]]: StmtHandler<Extract<Stmt, { kind: K }>> }
   },
   Group: (s, input, scope, g) =>
     repeated(s, input, scope, g, (cur, rep, reps, label) => {
-      const inner = label ? childScope(scope, { prefix: `${labelPrefix(scope)}${label}${reps > 1 ? `_${rep}` : ""}_` }) : { ...scope, collect: undefined };
+      if (!label) return elabBody(s.body, cur, { ...scope, collect: undefined }, g);
+      const prefix = `${labelPrefix(scope)}${repLabel(label, rep, reps)}_`;
+      const scopeId = g.addScope(scope.scopeId, "group", repLabel(label, rep, reps), prefix, s.span, s.body.span);
+      const inner = childScope(scope, { prefix, scopeId });
       return elabBody(s.body, cur, inner, g);
     }),
   For: (s, input, scope, g) => {
-    const items = loopItems(s, scope, g);
+    const items = loopItems(s, scope, g.diags, LIMITS.repeat);
     if (!items) return undefined;
     let cur: TensorRef | undefined = input;
     for (let i = 0; i < items.length && cur; i++) {
@@ -212,7 +236,7 @@ function repeated(
     g.diags.push(diag("PN2004", s.repeat?.span ?? s.span, `a repetition must be between x1 and x${LIMITS.repeat}, got x${reps}`));
     return undefined;
   }
-  const label = labelText(s.label, scope, g);
+  const label = labelText(s.label, scope, g.diags);
   if (s.label && label === undefined) return undefined;
   const depth = scope.callStack.length;
   let cur: TensorRef | undefined = input;
@@ -246,8 +270,8 @@ function elabChain(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: 
     g.diags.push(diag("PN2021", s.branches[0].span, `\`chain\` needs two or more layers to concatenate, got ${collect.length}`));
     return undefined;
   }
-  const name = stmtName(scope, g, label, "concat", rep, reps);
-  return g.emit(name, "concat", collect.map((t) => t.name), {}, collect.reduce((a, t) => a + t.channels, 0), scope, s.span);
+  const { name, label: own } = stmtName(scope, g, label, "concat", rep, reps);
+  return g.emit(name, own, "concat", collect.map((t) => t.name), {}, collect.reduce((a, t) => a + t.channels, 0), scope, s.span);
 }
 
 function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: number, reps: number, label: string | undefined): TensorRef | undefined {
@@ -272,14 +296,14 @@ function elabOp(s: LayerStmt, input: TensorRef, scope: Scope, g: Graph, rep: num
   }
   const lowered = def.lower(bound.values, { inChannels: input.channels, init: scope.init, span: s.span, diags: g.diags }, inputs.map((i) => i.channels));
   if (!lowered) return undefined;
-  const name = stmtName(scope, g, label, s.callee.name, rep, reps);
-  const out = g.emit(name, lowered.op, inputs.map((i) => i.name), lowered.attrs, lowered.channels, scope, s.span);
-  return out && lowered.activation ? emitActivation(lowered.activation, out, `${name}_${lowered.activation}`, scope, g, s.span) : out;
+  const { name, label: own } = stmtName(scope, g, label, s.callee.name, rep, reps);
+  const out = g.emit(name, own, lowered.op, inputs.map((i) => i.name), lowered.attrs, lowered.channels, scope, s.span);
+  return out && lowered.activation ? emitActivation(lowered.activation, out, `${name}_${lowered.activation}`, `${own}_${lowered.activation}`, scope, g, s.span) : out;
 }
 
-function emitActivation(act: Activation, input: TensorRef, name: string, scope: Scope, g: Graph, span: Span): TensorRef | undefined {
+function emitActivation(act: Activation, input: TensorRef, name: string, label: string, scope: Scope, g: Graph, span: Span): TensorRef | undefined {
   const lowered = OPS[act].lower(act === "leakyrelu" ? { alpha: 0.1 } : {}, { inChannels: input.channels, init: scope.init, span, diags: g.diags }, []);
-  return lowered && g.emit(name, lowered.op, [input.name], lowered.attrs, lowered.channels, scope, span);
+  return lowered && g.emit(name, label, lowered.op, [input.name], lowered.attrs, lowered.channels, scope, span);
 }
 
 const PARAM_TYPES: Record<string, (v: Value) => boolean> = {
@@ -341,9 +365,15 @@ function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope,
     vars.set(p.name.name, v);
   }
   if (!block.decl.body) return undefined;
-  const own = label ? `${labelPrefix(scope)}${label}${reps > 1 ? `_${rep}` : ""}_` : `${autoName(scope, g, name)}_`;
+  const member = label ? repLabel(label, rep, reps) : autoName(scope, g, name).label;
+  const own = `${label ? labelPrefix(scope) : scope.prefix}${member}_`;
+  const prefix = scope.callPrefix !== undefined ? `${scope.prefix}${scope.callPrefix}` : own;
+  // the backbone's call and an alias's inner call name nothing: their members are their caller's
+  const args = Object.fromEntries(block.decl.params.map((p) => [p.name.name, irArg(bound.values[p.name.name] as Value)]));
+  const scopeId = g.addScope(scope.scopeId, "block", scope.callPrefix !== undefined ? "" : member, prefix, s.span, block.decl.span, name, args);
   const inner = childScope(scope, {
-    prefix: scope.callPrefix !== undefined ? `${scope.prefix}${scope.callPrefix}` : own,
+    prefix,
+    scopeId,
     blockVars,
     callPrefix: undefined,
     env: { vars, inChannels: input.channels },
@@ -360,6 +390,24 @@ function elabCall(s: LayerStmt, block: BlockRef, input: TensorRef, scope: Scope,
   const out = elabBody(block.decl.body, input, inner, g);
   reanchor(g.diags, before, s.span);
   return out;
+}
+
+/** A bound value as the IR records a block argument. */
+function irArg(v: Value): IrArg {
+  switch (v.t) {
+    case "int":
+    case "float":
+    case "bool":
+    case "str":
+    case "sym":
+      return v.v;
+    case "dims":
+      return [...v.v];
+    case "list":
+      return v.items.map(irArg);
+    case "range":
+      return [irArg(v.lo), irArg(v.hi)];
+  }
 }
 
 /** A block whose whole body is one unlabelled, unrepeated call of another block. */

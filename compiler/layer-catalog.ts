@@ -1,13 +1,17 @@
-// The catalog of primitive layers: each entry is a signature (checked by the shared argument binder) and
+// The language's primitive layers: each entry is a signature (checked by the shared argument binder) and
 // a lowering to one IR node. Channel counts are computed here; spatial sizes are computed later by the
-// shape pass for whatever input size is asked for. Adding a layer is adding one entry.
+// shape pass for whatever input size is asked for. What an op computes, and how every target runs it, is
+// its entry in the op table (core/ops/); an op without attributes (relu, gap, ...) is a layer without
+// arguments from that entry alone, and an op marked `activation` there is also a layer's suffix.
 import type { Span } from "../grammar/ast.js";
 import type { IrOp, OpAttrs, Padding, Pair, WeightInit } from "../core/ir/types.js";
+import { ACTIVATION_OPS, IR_OPS, OP_TABLE } from "../core/ops/index.js";
 import type { ParamSpec, TypeSpec } from "./bind-args.js";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 
-export const ACTIVATIONS = ["relu", "leakyrelu", "prelu", "elu", "sigmoid", "tanh"] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
+/** the ops a layer may name as its activation suffix (`conv 3x3 64 relu`), from the op table */
+export const ACTIVATIONS: readonly IrOp[] = ACTIVATION_OPS;
+export type Activation = IrOp;
 
 export interface LowerCtx {
   inChannels: number;
@@ -97,8 +101,12 @@ function poolDef(op: "maxpool" | "avgpool"): OpDef {
   };
 }
 
-function simple<K extends "relu" | "prelu" | "elu" | "sigmoid" | "tanh" | "gap">(op: K, summary: string): OpDef {
-  return { summary, params: [], lower: (_v, ctx) => ({ op, attrs: {} as OpAttrs[K], channels: ctx.inChannels }) };
+/** A layer without arguments for each op of the table that has no attributes and is not a merge. */
+function simpleLayers(): Record<string, OpDef> {
+  const simple = IR_OPS.filter((op) => OP_TABLE[op].inputs === "one" && Object.keys((OP_TABLE[op].attrs.schema as { properties: object }).properties).length === 0);
+  return Object.fromEntries(
+    simple.map((op): [string, OpDef] => [op, { summary: OP_TABLE[op].summary, params: [], lower: (_v, ctx) => ({ op, attrs: {} as OpAttrs[typeof op], channels: ctx.inChannels }) }]),
+  );
 }
 
 function mergeDef(op: "add" | "mul" | "concat", summary: string): OpDef {
@@ -177,12 +185,7 @@ export const OPS: Record<string, OpDef> = {
     ],
     lower: (v, ctx) => ({ op: "bn", attrs: { eps: v.eps as number, momentum: v.momentum as number }, channels: ctx.inChannels }),
   },
-  relu: simple("relu", "rectified linear unit"),
-  prelu: simple("prelu", "parametric ReLU with a learned slope per channel (initialised to 0.25)"),
-  elu: simple("elu", "exponential linear unit with alpha 1: x for x > 0, exp(x) - 1 otherwise"),
-  sigmoid: simple("sigmoid", "logistic sigmoid"),
-  tanh: simple("tanh", "hyperbolic tangent"),
-  gap: simple("gap", "global average pool: [H,W,C] -> [1,1,C]"),
+  ...simpleLayers(),
   leakyrelu: {
     summary: "leaky ReLU",
     params: [{ name: "alpha", type: { kind: "float", min: 0, max: 1 }, default: 0.1 }],

@@ -169,7 +169,7 @@ function resolveRef(ref: Expr, t: number, plan: GroupPlan, c: Ctx): TensorRef | 
   return out;
 }
 
-function stageInput(plan: GroupPlan, t: number, vars: Map<string, Value>, c: Ctx): TensorRef | undefined {
+function stageInput(plan: GroupPlan, t: number, vars: Map<string, Value>, c: Ctx, scopeId: number): TensorRef | undefined {
   if (!plan.input) return c.features;
   const refs: TensorRef[] = [];
   for (const r of plan.input.refs) {
@@ -178,26 +178,33 @@ function stageInput(plan: GroupPlan, t: number, vars: Map<string, Value>, c: Ctx
     refs.push(ref);
   }
   if (refs.length === 1) return refs[0];
-  const scope = stageScope(c, `stage${t}`, "", vars, 0);
-  const label = plan.input.label ? labelText(plan.input.label, scope, c.g) : `stage${t}_concat`;
+  const scope = stageScope(c, `stage${t}`, "", vars, 0, scopeId);
+  const label = plan.input.label ? labelText(plan.input.label, scope, c.g.diags) : `stage${t}_concat`;
   if (!label) return undefined;
-  return c.g.emit(label, "concat", refs.map((r) => r.name), {}, refs.reduce((a, r) => a + r.channels, 0), scope, plan.input.span);
+  return c.g.emit(label, plan.input.label ? label : "concat", "concat", refs.map((r) => r.name), {}, refs.reduce((a, r) => a + r.channels, 0), scope, plan.input.span);
 }
 
-function stageScope(c: Ctx, part: string, prefix: string, vars: Map<string, Value>, inChannels: number, labelPrefix?: string): Scope {
-  return { prefix, labelPrefix, counters: new Map(), init: c.init, env: { vars, inChannels }, module: c.module, part, callers: [], callStack: [] };
+function stageScope(c: Ctx, part: string, prefix: string, vars: Map<string, Value>, inChannels: number, scopeId: number, labelPrefix?: string): Scope {
+  return { prefix, labelPrefix, counters: new Map(), init: c.init, env: { vars, inChannels }, module: c.module, part, callers: [], callStack: [], scopeId };
 }
 
-function lowerStage(plan: GroupPlan, i: number, t: number, c: Ctx): StageOutputIR | undefined {
+/** The scope of stage i of a group: the group's own when it has one stage, else member `i` of the group's. */
+function stageScopeId(plan: GroupPlan, i: number, c: Ctx, groupScope: number): number {
+  return c.g.addScope(groupScope, "stage", plan.count > 1 ? String(i) : plan.name, "", plan.span, plan.span);
+}
+
+function lowerStage(plan: GroupPlan, i: number, t: number, c: Ctx, groupScope: number): StageOutputIR | undefined {
   // `i` (0-based within the group) and `stage` (1-based overall) name layers; CMU-Pose's form has no such names
   const vars = new Map<string, Value>(plan.prefixLabels ? [] : [
     ["i", { t: "int", v: i }],
     ["stage", { t: "int", v: t }],
   ]);
-  let input = stageInput(plan, t, vars, c);
+  const stageId = stageScopeId(plan, i, c, groupScope);
+  let input = stageInput(plan, t, vars, c, stageId);
   if (!input) return undefined;
   if (plan.trunk) {
-    const scope = stageScope(c, `stage${t}`, `stage${t}_trunk_`, vars, input.channels, plan.prefixLabels ? undefined : "");
+    const trunkId = c.g.addScope(stageId, "part", "trunk", `stage${t}_trunk_`, plan.trunk.span, plan.trunk.span);
+    const scope = stageScope(c, `stage${t}`, `stage${t}_trunk_`, vars, input.channels, trunkId, plan.prefixLabels ? undefined : "");
     const out = elabBody(plan.trunk, input, scope, c.g);
     if (!out) return undefined;
     input = out;
@@ -214,7 +221,8 @@ function lowerStage(plan: GroupPlan, i: number, t: number, c: Ctx): StageOutputI
     }
     const headVars = new Map(vars).set("out", { t: "int", v: channels[head] });
     const prefix = `stage${t}_${branch}_`;
-    const scope = childScope(stageScope(c, `stage${t}.${branch}`, prefix, headVars, input.channels), { labelPrefix: plan.prefixLabels ? undefined : "" });
+    const headId = c.g.addScope(stageId, "part", plan.prefixLabels ? branch : head, prefix, body.span, body.span, null, { out: channels[head] });
+    const scope = childScope(stageScope(c, `stage${t}.${branch}`, prefix, headVars, input.channels, headId), { labelPrefix: plan.prefixLabels ? undefined : "" });
     const out = elabBody(body, input, scope, c.g);
     if (!out) return undefined;
     if (out === input) {
@@ -276,8 +284,10 @@ export function lowerStageGraph(
   if (!plans) return undefined;
   const c: Ctx = { module, init, features, keypoints, g, outputs: [], lastOf: new Map(), groupSpans: new Map(plans.map((p) => [p.name, p.span])) };
   for (const plan of plans) {
+    // a group of several stages holds them as members "0".."n-1"; a one-stage group is the stage itself
+    const groupScope = plan.count > 1 ? g.addScope(0, "stages", plan.name, "", plan.span, plan.span) : 0;
     for (let i = 0; i < plan.count; i++) {
-      const out = lowerStage(plan, i, c.outputs.length + 1, c);
+      const out = lowerStage(plan, i, c.outputs.length + 1, c, groupScope);
       if (!out) return undefined;
       c.outputs.push(out);
     }

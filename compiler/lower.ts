@@ -16,8 +16,8 @@ import { didYouMean, lookup } from "./suggest.js";
 import { EMPTY_ENV, type Value } from "./values.js";
 import { lowerWeightSources } from "./weight-sources.js";
 
-function topScope(module: Module, part: string, prefix: string, init: WeightInit, vars: Map<string, Value>, inChannels: number): Scope {
-  return { prefix, counters: new Map(), init, env: { vars, inChannels }, module, part, callers: [], callStack: [] };
+function topScope(module: Module, part: string, prefix: string, init: WeightInit, vars: Map<string, Value>, inChannels: number, scopeId: number): Scope {
+  return { prefix, counters: new Map(), init, env: { vars, inChannels }, module, part, callers: [], callStack: [], scopeId };
 }
 
 function modelInit(sections: Sections, diags: Diagnostic[]): WeightInit {
@@ -73,7 +73,9 @@ function lowerInput(d: Located<DeclOf<"Input">>, diags: Diagnostic[]): InputIR |
 
 function lowerBackbone(d: Located<DeclOf<"Backbone">>, input: TensorRef, init: WeightInit, g: Graph): TensorRef | undefined {
   const { decl, module } = d;
-  const scope = topScope(module, "backbone", "", init, new Map(), input.channels);
+  // the backbone's members are the model's own (torchvision's keys start at `conv1`, CMU's at `conv1_1`)
+  const scopeId = g.addScope(0, "backbone", "", "", decl.span, decl.body?.span ?? decl.span);
+  const scope = topScope(module, "backbone", "", init, new Map(), input.channels, scopeId);
   const until = decl.until;
   if (decl.body) {
     return cutBody(decl.body, until, input, scope, g, "the backbone");
@@ -149,12 +151,14 @@ export function lowerSpec(sections: Sections, root: Module, diags: Diagnostic[])
   const input = lowerInput(sections.Input!, diags);
   const keypoints = sections.Keypoints ? lowerKeypoints(sections.Keypoints.decl, sections.Keypoints.module, diags) : null;
   if (!input || keypoints === undefined) return undefined;
-  const g = new Graph();
+  const g = new Graph(model!.span);
   const image = g.addInput(input.tensor, input.channels);
   let features = lowerBackbone(sections.Backbone!, image, init, g);
   const weightSources = lowerWeightSources(sections.Backbone, g.nodes.map((n) => n.name), sections.initFrom, diags);
   if (features && sections.Adapter?.decl.body) {
-    const scope = topScope(sections.Adapter.module, "adapter", "adapter_", init, new Map(), features.channels);
+    const adapter = sections.Adapter.decl;
+    const scopeId = g.addScope(0, "adapter", "adapter", "adapter_", adapter.span, adapter.body!.span);
+    const scope = topScope(sections.Adapter.module, "adapter", "adapter_", init, new Map(), features.channels, scopeId);
     features = elabBody(sections.Adapter.decl.body, features, scope, g);
   }
   diags.push(...g.diags);
@@ -162,7 +166,7 @@ export function lowerSpec(sections: Sections, root: Module, diags: Diagnostic[])
   const base = { format: IR_FORMAT, version: IR_VERSION, model: { name: model!.name!.name, span: irSpan(model!.span) }, sources: sections.chain.map((m) => m.path), input } as const;
   const sourcesPart = weightSources.length ? { weightSources } : {};
   if (!stages) {
-    return { ...base, keypoints: null, tensors: [...g.tensors.values()], nodes: g.nodes, stages: null, outputs: { features: features.name }, loss: null, train: null, codec: null, ...sourcesPart };
+    return { ...base, keypoints: null, tensors: [...g.tensors.values()], nodes: g.nodes, scopes: g.scopes, stages: null, outputs: { features: features.name }, loss: null, train: null, codec: null, ...sourcesPart };
   }
   const sb = bindArgs(stages.decl.args, STAGES_PARAMS, EMPTY_ENV, { what: "`stages`", span: stages.decl.span }, diags);
   const count = stageCount(stages.decl);
@@ -183,6 +187,7 @@ export function lowerSpec(sections: Sections, root: Module, diags: Diagnostic[])
     keypoints,
     tensors: [...g.tensors.values()],
     nodes: g.nodes,
+    scopes: g.scopes,
     stages: { count, stride: sb.values.stride as number, features: features.name, outputs, span: irSpan(stages.decl.span) },
     outputs: lastPafs === null ? { heatmaps: lastHeatmaps } : { pafs: lastPafs, heatmaps: lastHeatmaps },
     loss,

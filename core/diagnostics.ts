@@ -1,7 +1,9 @@
 // Diagnostics are data: a stable code from the catalog below, a severity, a primary span, labelled
 // secondary spans, notes and help. Passes return them; only the CLI renders and prints them.
 // Codes by pass: 1xxx syntax, 2xxx resolution and semantics, 3xxx shapes and resources, 4xxx IR and
-// emit, 5xxx data and runtime.
+// emit, 5xxx data and runtime, 9xxx failures of posec itself. CATALOG is the one table of codes: each code
+// has one meaning (its title), `DiagnosticCode` is derived from it, and diag() and PosecError take only
+// codes from it (test/core/diagnostic-codes.test.ts checks that every code is used and every use is listed).
 import type { SourceSpan } from "./ir/types.js";
 
 /** Diagnostics point at source lines and columns; AST spans (which also carry offsets) fit this type. */
@@ -15,7 +17,7 @@ export interface Label {
 }
 
 export interface Diagnostic {
-  code: string;
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   span: Span;
@@ -26,6 +28,7 @@ export interface Diagnostic {
 
 export interface CatalogEntry {
   severity: Severity;
+  /** the code's one meaning, in one line */
   title: string;
   /** the long form printed by `posec explain CODE` */
   explanation: string;
@@ -38,7 +41,7 @@ export const CATALOG = {
   PN1004: { severity: "error", title: "expression or name too long", explanation: "An expression has more than 256 operators (counted along its deepest path), more than 16 prefix operators in a row, a name more than 256 characters long, or a string more than 4096 characters long. posec bounds these so that no input can exhaust its stack or time; split the expression with block parameters." },
   PN1005: { severity: "error", title: "spec file too large", explanation: "A spec file may have at most 1 MiB; real specs have a few kilobytes. Split a generated spec into files that `import` each other." },
   PN1006: { severity: "error", title: "not a readable spec file", explanation: "A spec, or a file named by `import` or `extends`, is a folder, a named pipe, a device or another file that is not a regular file, or it cannot be read (permissions). posec reads regular files only, so that it can never hang on a pipe or read a device without end." },
-  PN2001: { severity: "error", title: "unknown name", explanation: "A layer, block, backbone, keypoint schema or value name that is not defined. Built-in layers: conv, bn, relu, leakyrelu, prelu, elu, sigmoid, tanh, maxpool, avgpool, gap, dense, upsample, add, mul, concat. Blocks come from the standard library (vgg19, resnet18/34/50/101, se, basic, bottleneck), from imported files, or from `block` declarations." },
+  PN2001: { severity: "error", title: "unknown name", explanation: "A layer, block, backbone, keypoint schema or value name that is not defined. Built-in layers: conv, bn, relu, leakyrelu, prelu, elu, sigmoid, tanh, silu, maxpool, avgpool, gap, dense, upsample, add, mul, concat. Blocks come from the standard library (vgg19, resnet18/34/50/101, se, basic, bottleneck), from imported files, or from `block` declarations." },
   PN2002: { severity: "error", title: "unknown argument", explanation: "An argument name that the layer, block or setting does not take. The message lists the ones it does take." },
   PN2003: { severity: "error", title: "wrong argument type", explanation: "An argument has a value of the wrong kind, e.g. a float where an integer channel count is needed, or a name where a size like 3x3 is needed." },
   PN2004: { severity: "error", title: "value out of range", explanation: "A value is of the right kind but outside the allowed range (e.g. a negative stride, a flip probability above 1)." },
@@ -59,7 +62,6 @@ export const CATALOG = {
   PN2019: { severity: "error", title: "recursive block", explanation: "A block calls itself, directly or through other blocks; blocks are expanded at compile time, so recursion never ends." },
   PN2020: { severity: "error", title: "invalid expression", explanation: "An expression that cannot be evaluated: division by zero, an operator applied to values of the wrong kind, or a value that is only known at run time (only `in.channels` is known at compile time)." },
   PN2021: { severity: "error", title: "invalid branch structure", explanation: "A stage needs a body for each branch (heatmap, paf), either `each branch { ... }` or `{ heatmap { ... } paf { ... } }`; merge layers (add, mul, concat) need two or more `{ ... }` branches." },
-  PN2022: { severity: "warning", title: "unused setting", explanation: "A setting that has no effect in this configuration." },
   PN2023: { severity: "error", title: "invalid stage wiring", explanation: "A stage group's `input` names something that does not exist or is not allowed: `prev.*` at stage 1, a group that comes later or is the group itself (the stages would form a cycle), an output the stage does not produce (e.g. `prev.pafs` after a heatmap-only stage); or the heads disagree with the keypoint schema (PAFs without limbs, limbs without any PAF stage)." },
   PN2024: { severity: "error", title: "weights file not found", explanation: "`init from \"FILE\"` or a backbone's `weights=\"FILE\"` names a path that does not exist or is not a regular file or folder posec can read weights from (a .caffemodel, a PyTorch .pth/.pt state dict, or a posec checkpoint or run folder). Paths are relative to the spec file that names them. `posec check` only looks the file up; its tensors are matched by name when `posec train` loads it (a run without a checkpoint to resume)." },
   PN3001: { severity: "error", title: "not a whole number", explanation: "An integer parameter (a channel count, a stride, ...) received a fraction, usually from channel arithmetic such as `in.channels / ratio` that does not divide exactly." },
@@ -69,9 +71,10 @@ export const CATALOG = {
   PN3005: { severity: "error", title: "model too large", explanation: "The spec's parameter count or activation memory exceeds posec's safety bound; it is rejected before anything is allocated." },
   PN3006: { severity: "error", title: "channel mismatch", explanation: "Tensors that must have the same channel count do not (add, mul, a stage branch output and its `out`)." },
   PN3007: { severity: "error", title: "invalid grouping", explanation: "A grouped convolution needs input and output channels divisible by `groups`." },
-  PN4001: { severity: "error", title: "invalid IR", explanation: "An IR document does not match posec's IR schema or is inconsistent (a node reads a tensor nobody produces, names repeat, ...). IR files are written by posec; an edited IR is rejected." },
+  PN4001: { severity: "error", title: "invalid IR", explanation: "An IR document is not JSON, does not match posec's IR schema, or is inconsistent (a node or output reads a tensor nobody produces, names repeat, ...). IR files are written by posec; an edited IR is rejected." },
   PN4002: { severity: "error", title: "unsupported IR version", explanation: "The IR was written by a different posec version." },
   PN4101: { severity: "error", title: "the target cannot express this", explanation: "An emitter met something its target format cannot represent (e.g. ONNX weights above 2 GiB without external data)." },
+  PN4102: { severity: "error", title: "two layers get one name in the generated code", explanation: "Two layers of the spec would become the same attribute of the generated PyTorch module (PyTorch attribute names cannot hold every character of a spec name, so different names can map to one). Rename one of them in the spec." },
   PN5000: { severity: "error", title: "runtime error", explanation: "A failure while running a model that is not one of the more specific cases below." },
   PN5001: { severity: "error", title: "bad annotation file", explanation: "A COCO keypoint annotation file is missing, not JSON, or does not have the person_keypoints format; the message names the file and the entry." },
   PN5002: { severity: "error", title: "bad image", explanation: "An image is missing, unreadable or of another size than its annotation says. `--skip-bad` skips such samples and counts them." },
@@ -102,12 +105,14 @@ export const CATALOG = {
   PN5604: { severity: "error", title: "results for unknown images", explanation: "A result names an image the ground truth does not have (pycocotools: \"Results do not correspond to current coco set\")." },
   PN5605: { severity: "error", title: "bad evaluation setting", explanation: "An evaluation option outside what the evaluation computed (e.g. an OKS threshold it did not use)." },
   PN5401: { severity: "error", title: "the loss diverged", explanation: "The training loss became NaN or infinite. The last good checkpoint is kept; lower the learning rate and resume." },
+  PN9001: { severity: "error", title: "internal compiler error", explanation: "The compiler failed in a way it does not expect for any input: this is a bug in posec. Please report it with the spec that causes it; the message and the first lines of the trace say where it happened." },
 } satisfies Record<string, CatalogEntry>;
 
-export type Code = keyof typeof CATALOG;
+/** A code of the catalog: `diag("PN9999", ...)` or `new PosecError(message, "PN9999")` does not type-check. */
+export type DiagnosticCode = keyof typeof CATALOG;
 
 export function diag(
-  code: Code,
+  code: DiagnosticCode,
   span: Span,
   message: string,
   extra: { labels?: Label[]; notes?: string[]; help?: string; severity?: Severity } = {},

@@ -3,9 +3,12 @@
 // the checks that need spatial sizes: merges of unequal maps, empty maps, the stages' stride, and the
 // resource bounds that reject a spec before anything is allocated.
 import { diag, type Diagnostic } from "./diagnostics.js";
-import type { Ir, IrNode, Pair, PoolAttrs } from "./ir/types.js";
+import type { Ir, IrNode } from "./ir/types.js";
+import { lookupOp } from "./ops/index.js";
+import type { ReceptiveField, Shape } from "./ops/op.js";
+import { poolOut } from "./ops/pool.js";
 
-export type Shape = [number, number, number];
+export type { Shape, ReceptiveField };
 
 export interface NodeCost {
   name: string;
@@ -24,12 +27,6 @@ export interface PartCost {
   activationBytes: number;
 }
 
-export interface ReceptiveField {
-  /** in input pixels; null once a global pool or dense layer has seen the whole image */
-  size: Pair | null;
-  stride: Pair;
-}
-
 export interface ShapeReport {
   input: Shape;
   shapes: Record<string, Shape>;
@@ -44,17 +41,8 @@ export const RESOURCE_LIMITS = { params: 1_000_000_000, activationBytes: 32 * 2 
 
 const BYTES_PER_ELEMENT = 4;
 
-function convOut(size: number, k: number, s: number, d: number, before: number, after: number): number {
-  return Math.floor((size + before + after - (d * (k - 1) + 1)) / s) + 1;
-}
-
-/** Caffe/PyTorch pooling: with ceil, the last window must still start inside the (left-padded) input. */
-export function poolOut(size: number, k: number, s: number, before: number, after: number, ceil: boolean): number {
-  const span = size + before + after - k;
-  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-  if (ceil && (out - 1) * s >= size + before) out--;
-  return out;
-}
+/** Caffe/PyTorch pooling output size (defined with the pooling ops). */
+export { poolOut };
 
 function fmt(s: Shape): string {
   return `${s[0]}×${s[1]}×${s[2]}`;
@@ -75,10 +63,15 @@ export function inferShapes(ir: Ir, height: number, width: number): { report?: S
   for (const node of ir.nodes) {
     const ins = node.inputs.map((t) => shapes[t]);
     if (ins.some((s) => !s)) {
-      diags.push(diag("PN4001", node.span, `node \`${node.name}\` reads a tensor with no shape`));
+      diags.push(diag("PN4001", node.span, `invalid IR: node \`${node.name}\` reads a tensor that no earlier node produces`));
       return { diagnostics: diags };
     }
-    const result = nodeShape(node, ins, node.inputs.map((t) => rf[t]));
+    const op = lookupOp(node.op);
+    if (!op) {
+      diags.push(diag("PN4001", node.span, `invalid IR: node \`${node.name}\` has the unknown op \`${String(node.op)}\``));
+      return { diagnostics: diags };
+    }
+    const result = op.shape(node.attrs, ins, node.inputs.map((t) => rf[t]));
     if ("mismatch" in result) {
       const [a, b] = result.mismatch;
       diags.push(
@@ -103,7 +96,7 @@ export function inferShapes(ir: Ir, height: number, width: number): { report?: S
     }
     shapes[node.name] = shape;
     rf[node.name] = result.rf;
-    nodes.push({ name: node.name, op: node.op, part: node.part, shape, ...cost(node, ins[0], shape) });
+    nodes.push({ name: node.name, op: node.op, part: node.part, shape, ...op.cost(node.attrs, ins[0], shape) });
   }
   const parts: Record<string, PartCost> = {};
   const totals: PartCost = { params: 0, nonTrainable: 0, macs: 0, activationBytes: 0 };
@@ -154,71 +147,6 @@ export function inferShapes(ir: Ir, height: number, width: number): { report?: S
 function partKeys(part: string): string[] {
   const dot = part.indexOf(".");
   return dot < 0 ? [part] : [part.slice(0, dot), part];
-}
-
-function nodeShape(node: IrNode, ins: Shape[], rfs: ReceptiveField[]): { shape: Shape; rf: ReceptiveField } | { mismatch: [number, number] } {
-  const [h, w, c] = ins[0];
-  const r = rfs[0];
-  const grow = (k: Pair, s: Pair, d: Pair = [1, 1]): ReceptiveField => ({
-    size: r.size && [r.size[0] + d[0] * (k[0] - 1) * r.stride[0], r.size[1] + d[1] * (k[1] - 1) * r.stride[1]],
-    stride: [r.stride[0] * s[0], r.stride[1] * s[1]],
-  });
-  switch (node.op) {
-    case "conv": {
-      const a = node.attrs;
-      const shape: Shape = [convOut(h, a.kernel[0], a.stride[0], a.dilation[0], a.pad[0], a.pad[2]), convOut(w, a.kernel[1], a.stride[1], a.dilation[1], a.pad[1], a.pad[3]), a.filters];
-      return { shape, rf: grow(a.kernel, a.stride, a.dilation) };
-    }
-    case "maxpool":
-    case "avgpool": {
-      const a = node.attrs as PoolAttrs;
-      const shape: Shape = [poolOut(h, a.kernel[0], a.stride[0], a.pad[0], a.pad[2], a.ceil), poolOut(w, a.kernel[1], a.stride[1], a.pad[1], a.pad[3], a.ceil), c];
-      return { shape, rf: grow(a.kernel, a.stride) };
-    }
-    case "gap":
-      return { shape: [1, 1, c], rf: { size: null, stride: r.stride } };
-    case "dense":
-      return { shape: [1, 1, node.attrs.units], rf: { size: null, stride: r.stride } };
-    case "upsample": {
-      const f = node.attrs.factor;
-      return { shape: [h * f[0], w * f[1], c], rf: { size: r.size, stride: [r.stride[0] / f[0], r.stride[1] / f[1]] } };
-    }
-    case "add":
-    case "mul":
-    case "concat": {
-      // mul lets a [1,1,C] gate scale a map (squeeze-excitation); otherwise sizes must agree.
-      const maps = ins.map((s, i) => ({ s, i })).filter(({ s }) => !(node.op === "mul" && s[0] === 1 && s[1] === 1));
-      const ref = maps[0] ?? { s: ins[0], i: 0 };
-      for (const m of maps) if (m.s[0] !== ref.s[0] || m.s[1] !== ref.s[1]) return { mismatch: [ref.i, m.i] };
-      const channels = node.op === "concat" ? ins.reduce((a, s) => a + s[2], 0) : Math.max(...ins.map((s) => s[2]));
-      const sizes = rfs.map((x) => x.size);
-      const size = sizes.some((x) => x === null) ? null : ([Math.max(...sizes.map((x) => x![0])), Math.max(...sizes.map((x) => x![1]))] as Pair);
-      return { shape: [ref.s[0], ref.s[1], channels], rf: { size, stride: rfs[ref.i].stride } };
-    }
-    default:
-      return { shape: [h, w, c], rf: r };
-  }
-}
-
-function cost(node: IrNode, input: Shape, out: Shape): { params: number; nonTrainable: number; macs: number } {
-  const [oh, ow] = out;
-  switch (node.op) {
-    case "conv": {
-      const a = node.attrs;
-      const perFilter = (input[2] / a.groups) * a.kernel[0] * a.kernel[1];
-      return { params: perFilter * a.filters + (a.bias ? a.filters : 0), nonTrainable: 0, macs: oh * ow * a.filters * perFilter };
-    }
-    case "dense": {
-      const inFeatures = input[0] * input[1] * input[2];
-      return { params: inFeatures * node.attrs.units + (node.attrs.bias ? node.attrs.units : 0), nonTrainable: 0, macs: inFeatures * node.attrs.units };
-    }
-    case "bn":
-      return { params: 2 * input[2], nonTrainable: 2 * input[2], macs: 0 };
-    case "prelu":
-      return { params: input[2], nonTrainable: 0, macs: 0 };
-    default:
-      return { params: 0, nonTrainable: 0, macs: 0 };
-  }
 }
 
 export { fmt as formatShape };

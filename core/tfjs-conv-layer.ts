@@ -2,7 +2,17 @@
 // model builder (runtime/model/build.ts) and the generated model.ts (compiler/emit/tfjs/model-ts.ts), so
 // that the two build the same layers and refuse the same convolutions. In core/ because both the runtime
 // and the compiler depend on it, and the runtime must not import emitter internals.
-import type { ConvAttrs } from "./ir/types.js";
+import type { Padding, Pair } from "./ir/basic-types.js";
+
+/** The convolution attributes the rule reads (structural: core/ops/conv.ts, which defines them, calls it). */
+interface ConvGeometry {
+  kernel: Pair;
+  filters: number;
+  stride: Pair;
+  dilation: Pair;
+  pad: Padding;
+  groups: number;
+}
 
 export type TfjsConvLayer =
   | {
@@ -12,7 +22,7 @@ export type TfjsConvLayer =
     }
   | { kind: "unsupported"; reason: string; help: string };
 
-export function tfjsConvLayer(a: ConvAttrs, inChannels: number): TfjsConvLayer {
+export function tfjsConvLayer(a: ConvGeometry, inChannels: number): TfjsConvLayer {
   const depthwise = a.groups > 1 && a.groups === inChannels && a.filters === inChannels;
   const dilated = a.dilation.some((d) => d > 1);
   if (a.groups > 1 && !depthwise) {

@@ -1,8 +1,11 @@
-// IR node names -> PyTorch attribute names and state-dict keys. The IR promises that node names are used
-// verbatim by every backend; the one exception is a name that Python or nn.Module already owns (`forward`,
-// `training`, `lambda`, ...): it gets a trailing underscore. The rule is shared by the PyTorch emitter
-// (compiler/emit/pytorch) and by the runtime's checkpoint and weight readers, which map a state dict back
-// to posec's names: hence core/.
+// IR nodes -> PyTorch module paths and state-dict keys. The generated model.py nests modules as the spec
+// nests blocks (compiler/emit/pytorch): a node's module path is the non-empty labels of its scope chain
+// plus its own label (`layer1_0_conv1` -> `layer1.0.conv1`, `stage2_paf_conv1` -> `refine.0.paf.conv1`), so
+// the standard library's ResNets have torchvision's keys. A label that Python or nn.Module already owns
+// (`forward`, `training`, `lambda`, ...) gets a trailing underscore. The rule is shared by the PyTorch
+// emitter and by the runtime's checkpoint and weight readers/writers, which map state dicts to posec's
+// names and back: hence core/.
+import type { Ir } from "./ir/types.js";
 
 /** Python's keywords: no generated name may be one. */
 export const PYTHON_KEYWORDS = new Set(
@@ -24,7 +27,7 @@ const RESERVED = new Set([
   ),
 ]);
 
-/** The attribute (and forward-local) name of an IR node or tensor in model.py. */
+/** A label as a module attribute (or forward-local) name in model.py. */
 export function torchAttr(name: string): string {
   return RESERVED.has(name) || name.startsWith("_") ? `${name}_` : name;
 }
@@ -40,8 +43,22 @@ export const TORCH_ROLE: Record<string, string> = {
   alpha: "weight",
 };
 
-/** posec's `layer/role` -> the state-dict key */
-export function torchKey(posecName: string): string {
-  const slash = posecName.lastIndexOf("/");
-  return `${torchAttr(posecName.slice(0, slash))}.${TORCH_ROLE[posecName.slice(slash + 1)]}`;
+/** node name -> its module path in model.py (`layer1.0.conv1`): its scopes' non-empty labels, then its own */
+export function torchPaths(ir: Pick<Ir, "nodes" | "scopes">): Map<string, string> {
+  const scopePath: string[] = [];
+  for (const s of ir.scopes) {
+    const parent = s.parent === null ? "" : scopePath[s.parent];
+    scopePath.push(s.label === "" ? parent : parent ? `${parent}.${torchAttr(s.label)}` : torchAttr(s.label));
+  }
+  return new Map(ir.nodes.map((n) => [n.name, scopePath[n.scope] ? `${scopePath[n.scope]}.${torchAttr(n.label)}` : torchAttr(n.label)]));
+}
+
+/** posec's `layer/role` names of one IR -> state-dict keys (`layer1_0_bn1/moving_mean` -> `layer1.0.bn1.running_mean`) */
+export function torchKeys(ir: Pick<Ir, "nodes" | "scopes">): (posecName: string) => string {
+  const paths = torchPaths(ir);
+  return (posecName) => {
+    const slash = posecName.lastIndexOf("/");
+    const node = posecName.slice(0, slash);
+    return `${paths.get(node) ?? torchAttr(node)}.${TORCH_ROLE[posecName.slice(slash + 1)]}`;
+  };
 }

@@ -85,7 +85,11 @@ writeAtomic(join(root, "dist", "stdlib.parsed.json"), JSON.stringify(parsedStd))
 // (4) type declarations of the library entry (`posec/runtime`), for generated programs and users' code
 const { execFileSync } = await import("node:child_process");
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.types.json")], { stdio: "inherit" });
+// (4b) the runtime as a package of its own (`@posec/runtime`: runtime.js, the data worker, the declarations,
+// a package.json listing only what the runtime imports), which generated tfjs programs install (cli/pack.ts)
+const { buildRuntimePackage } = await import("./runtime-package.mjs");
+await buildRuntimePackage({ root, outDir: join(root, "dist", "runtime-package"), typesDir: join(root, "dist", "types"), minify: process.env.POSEC_DEBUG_BUILD !== "1" });
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // (5) the stamp bin/ensure-built.js compares the sources with (written last: a build cut short leaves none)
 writeAtomic(join(root, "dist", ".built"), `${new Date().toISOString()}\n`);
-console.log(`posec ${pkg.version}: built dist/posec.js, dist/runtime.js (+ types) and core/ir/schema-validators.generated.js`);
+console.log(`posec ${pkg.version}: built dist/posec.js, dist/runtime.js (+ types), dist/runtime-package and core/ir/schema-validators.generated.js`);

@@ -42,6 +42,17 @@ export function posecErrorOf(f: () => unknown): { code: string; message: string 
   throw new Error("no error");
 }
 
+/** The PosecError an async `f` rejects with, as { code, message }; anything else fails the test. */
+export async function posecErrorOfAsync(f: () => Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await f();
+  } catch (e) {
+    if (!isPosecError(e)) throw e;
+    return { code: e.code, message: e.message };
+  }
+  throw new Error("no error");
+}
+
 export function renderAll(result: CompileResult): string {
   const sources = sourceLookup(result.program);
   return result.diagnostics.map((d) => `${renderPlain(d)}\n${renderPretty(d, sources)}`).join("\n\n") + "\n";

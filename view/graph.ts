@@ -132,7 +132,9 @@ export function viewGraph(ir: Ir, report: ShapeReport, sources: (file: string) =
     const prefix = commonPrefix(members.map((m) => m.name)).replace(/_$/, "");
     const id = `group${i + 1}`;
     for (const m of members) byId.get(m.name)!.group = id;
-    const block = callName(call);
+    // the IR's scopes name the block even where the call went through a block-typed parameter (`unit`)
+    const scope = ir.scopes.find((sc) => sc.block !== null && spanKey(sc.span) === spanKey(call) && first.name.startsWith(sc.prefix) && sc.prefix !== "");
+    const block = scope?.block ?? callName(call);
     return {
       id,
       // an automatic instance name (`layer1_bottleneck2`) already names the block; a label may not

@@ -4,6 +4,7 @@
 // curves. Layout runs here, at `posec view` time, so the page carries positions, not a layout engine.
 import { createRequire } from "node:module";
 import type { ViewGraph } from "./graph.js";
+import { ACTIVATION_OPS } from "../core/ops/index.js";
 
 export type BoxKind = "node" | "activation" | "group" | "input";
 
@@ -59,7 +60,8 @@ type Elk = { layout(g: ElkGraph): Promise<ElkGraph> };
 // elkjs is CommonJS (a GWT build); Node's require loads it so that it stays out of the ESM bundle.
 const ELK = createRequire(import.meta.url)("elkjs/lib/elk.bundled.js") as new () => Elk;
 
-const ACTIVATIONS = new Set(["relu", "leakyrelu", "prelu", "sigmoid", "tanh"]);
+/** activations are drawn as small boxes: the op table says which ops are (core/ops/) */
+const ACTIVATIONS = new Set<string>(ACTIVATION_OPS);
 const CHAR_W = 6.8;
 const LINE_H = 14;
 const COLUMN_GAP = 80;

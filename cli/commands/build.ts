@@ -8,9 +8,9 @@ import { writeFileAtomic } from "../../runtime/util/atomic.js";
 import { checkOutDir, checkOutFile } from "../../runtime/util/out-path.js";
 import { UsageError, type CommandSpec } from "../flags.js";
 import { buildReport, type BuiltTarget } from "./build-report.js";
-import { POSEC_TARBALL } from "../../compiler/emit/tfjs/project.js";
+import { RUNTIME_TARBALL } from "../../compiler/emit/tfjs/project.js";
 import { compileSpec, PACKAGE_ROOT, printDiagnosticList } from "../common.js";
-import { packPackage } from "../pack.js";
+import { packPackage, RUNTIME_PACKAGE_DIR } from "../pack.js";
 
 /** What `posec build FILE` builds without --target: the tfjs training program and the ONNX model. */
 export const DEFAULT_TARGETS = ["tfjs", "onnx"];
@@ -62,8 +62,8 @@ export const build: CommandSpec = {
       const emitted = await emitter.emit(result.ir, { seed: flags.seed as number, flags: { allStages: !!flags["all-stages"], foldBn: !!flags["fold-bn"] } });
       printDiagnosticList(emitted.diagnostics, sources, "pretty");
       if (hasErrors(emitted.diagnostics)) return 1;
-      // the tfjs program depends on the posec that generated it, written beside it as a tarball
-      if (t === "tfjs") emitted.files.push({ path: POSEC_TARBALL, data: packPackage(PACKAGE_ROOT) });
+      // the tfjs program depends on the runtime of the posec that generated it, written beside it as a tarball
+      if (t === "tfjs") emitted.files.push({ path: RUNTIME_TARBALL, data: packPackage(join(PACKAGE_ROOT, RUNTIME_PACKAGE_DIR)) });
       const dir = targetDir(outDir, t, targets.length);
       built.push({ target: t, dir, files: emitted.files.map((f) => f.path) });
       files.push(...emitted.files.map((f) => ({ path: join(dir, f.path), data: f.data })));

@@ -21,7 +21,7 @@ export const exportCommand: CommandSpec = {
   positionals: { min: 0, max: 1, name: "a .posenet file (default: the checkpoint's model.ir.json)" },
   flags: {
     checkpoint: { type: "string", value: "PATH", help: "a checkpoint folder (model.json + weights.bin), a run folder (its latest checkpoint), or a PyTorch state dict (.pt) from the generated PyTorch program" },
-    weights: { type: "string", value: "FILE", help: "foreign weights mapped onto the spec by name, as `posec import` does: a Caffe .caffemodel or a PyTorch state dict with torchvision naming" },
+    weights: { type: "string", value: "FILE", help: "foreign weights mapped onto the spec by name, as `posec import` does: a Caffe .caffemodel, a PyTorch state dict (torchvision, Lightweight OpenPose or posec naming) or an ONNX model's initializers" },
     strict: { type: "boolean", help: "with --weights: refuse unless every tensor of the spec is loaded and every tensor of the file is used" },
     out: { type: "string", value: "FILE", help: "the ONNX file to write (default: build/<model name>/model.onnx)" },
     "all-stages": { type: "boolean", help: "also output every stage's heatmaps and PAFs (stage<N>_heatmaps, stage<N>_pafs)" },
@@ -39,7 +39,7 @@ export const exportCommand: CommandSpec = {
     const given = basename(flags.checkpoint) === "model.json" ? dirname(flags.checkpoint) : flags.checkpoint;
     const torchFile = statSync(given).isFile();
     if (torchFile && positionals.length === 0) throw new UsageError("give the spec: a PyTorch checkpoint does not carry the network");
-    const { resolveCheckpointDir } = await import("../../runtime/train/checkpoint-dir.js");
+    const { resolveCheckpointDir } = await import("../../runtime/checkpoint/folder.js");
     const checkpoint = torchFile ? given : resolveCheckpointDir(given);
     let ir: Ir | undefined;
     let sources: (file: string) => string | undefined = () => undefined;

@@ -1,6 +1,7 @@
 // `posec import SPEC FILE --out DIR`: foreign weights (a Caffe .caffemodel, a PyTorch state dict with
-// torchvision or posec naming, another posec checkpoint) mapped by name onto the spec, written as a
-// posec checkpoint (DIR/checkpoints/step-0000000, the trainer's format) that `infer --model DIR`,
+// torchvision, Lightweight OpenPose or posec naming, an ONNX model's initializers, another posec
+// checkpoint) mapped by name onto the spec, written as a posec checkpoint
+// (DIR/checkpoints/step-0000000, the trainer's format) that `infer --model DIR`,
 // `eval`, `export --checkpoint DIR` and `train --out DIR --resume` read. The load report is printed
 // and saved as DIR/import-report.json.
 import { existsSync } from "node:fs";
@@ -19,14 +20,20 @@ export const NAMING_HELP = [
   "    <conv>_prelu -> <conv> with its first `conv` read `prelu`, e.g. conv4_2_prelu -> prelu4_2)",
   "  PyTorch: posec's generated names, or torchvision's (conv1, bn1, layer<L>.<k>.conv<j>, .downsample.0/1,",
   "    .se_module/.se fc1/fc2, fc; VGG features.<i>, classifier.0/3/6 -> fc6/fc7/fc8)",
+  "  Lightweight OpenPose checkpoints (checkpoint_iter_370000.pth; their module paths, a table: model.<i>.<j> ->",
+  "    model_<i>_<j>, cpm.trunk.<j>.<k> -> cpm_trunk_<j>_<k>, refinement_stages.<s>.trunk.<b>.initial.0 -> ...)",
+  "    onto models/lightweight_openpose.posenet; torch.save's legacy (pre-1.6) format is read too",
+  "  ONNX: initializers named <layer>/<role> (posec's export), PyTorch keys of the generated model, or read",
+  "    by a node named like the layer; the role and layout come from the reading node (Conv OIHW, Gemm transB,",
+  "    MatMul, BatchNormalization, PRelu)",
   "Spec layers the file lacks are initialised fresh (seeded); file tensors no layer takes are ignored; --strict refuses both.",
 ].join("\n");
 
 export const importCommand: CommandSpec = {
   name: "import",
-  summary: "load a caffemodel / PyTorch state dict into a posec checkpoint",
+  summary: "load a caffemodel / PyTorch state dict / ONNX model into a posec checkpoint",
   usage: `posec import SPEC FILE --out DIR [--strict] [--seed N]\n\n${NAMING_HELP}`,
-  positionals: { min: 2, max: 2, name: "a .posenet spec and a weights file (.caffemodel, .pth/.pt, or a posec checkpoint folder)" },
+  positionals: { min: 2, max: 2, name: "a .posenet spec and a weights file (.caffemodel, .pth/.pt, .onnx, or a posec checkpoint folder)" },
   flags: {
     out: { type: "string", value: "DIR", help: "the run folder to write (its checkpoints/step-0000000 and import-report.json)" },
     strict: { type: "boolean", help: "refuse the import unless every tensor of the spec is loaded and every tensor of the file is used" },
@@ -36,7 +43,7 @@ export const importCommand: CommandSpec = {
     const [specPath, file] = positionals;
     if (typeof flags.out !== "string") throw new UsageError("--out DIR is required (the run folder to write)");
     const out = flags.out;
-    const { listCheckpoints } = await import("../../runtime/train/checkpoint-dir.js");
+    const { listCheckpoints } = await import("../../runtime/checkpoint/folder.js");
     // the same rules as `train --out`, checked before any weight is read: a writable folder, not a
     // dataset, new or empty (or a posec run), then one writer while the checkpoint is written
     const { checkRunFolder, prepareRunFolder } = await import("../../runtime/util/run-folder.js");
@@ -54,7 +61,7 @@ export const importCommand: CommandSpec = {
     const { weights, report } = await loadForeignWeights(file, ir, seed, displayPath(file));
     process.stderr.write(summariseReport(report) + "\n");
     if (flags.strict) assertStrict(report);
-    const { writeImportedCheckpoint } = await import("../../runtime/weights/checkpoint.js");
+    const { writeImportedCheckpoint } = await import("../../runtime/checkpoint/from-weights.js");
     const lock = prepareRunFolder({ out, model: ir.model.name, dataDirs: [], force: false, command: "import", onWarning: (m) => process.stderr.write(`posec: warning: ${m}\n`) });
     let dir: string;
     try {

@@ -51,7 +51,7 @@ export const train: CommandSpec = {
     checkRunFolder({ out, force: !!flags.force, dataDirs: data.kind === "coco" ? [resolve(baseDir, data.root)] : [] });
     if (flags.resume) {
       // a run whose checkpoints are all damaged is refused (PN5301, each one's problem) before tfjs loads
-      const { latestCheckpoint } = await import("../../runtime/train/checkpoint-read.js");
+      const { latestCheckpoint } = await import("../../runtime/checkpoint/resume.js");
       latestCheckpoint(out);
     }
     // the weights a fresh run starts from: --init-from, else the spec's `init from`/`weights=` (runtime/weights/start.ts)

@@ -20,5 +20,9 @@ export function loadIr(text: string, file: string): { ir?: Ir; diagnostics: Diag
   if (typeof head === "object" && head !== null && head.format === IR_FORMAT && head.stages && !head.codec) {
     return { diagnostics: [diag("PN4002", { file, line: 1, col: 1, endLine: 1, endCol: 1 }, `${file}: this IR has no codec section (label grid, target and decoder settings): it was written by an older posec; compile the spec again`)] };
   }
+  // the block scopes (Ir.scopes) arrived later still: an IR without them cannot say how the spec nests its blocks
+  if (typeof head === "object" && head !== null && head.format === IR_FORMAT && !("scopes" in head)) {
+    return { diagnostics: [diag("PN4002", { file, line: 1, col: 1, endLine: 1, endCol: 1 }, `${file}: this IR has no block scopes (how the spec nests its blocks): it was written by an older posec; compile the spec again`)] };
+  }
   return validateIr(doc, file);
 }

@@ -1,16 +1,16 @@
 // JSON Schema (draft-07) of the IR in core/ir/types.ts. Every IR posec writes is validated against
 // it, and every IR it reads; the two must change together (a test checks every zoo model against it).
 import { BACKEND_PREFERENCES } from "../backends.js";
+import { OP_TABLE } from "../ops/index.js";
 
 const int = (minimum = 0) => ({ type: "integer", minimum });
 const num = { type: "number" };
 const pair = (minimum = 1) => ({ type: "array", items: int(minimum), minItems: 2, maxItems: 2 });
-const padding = { type: "array", items: int(0), minItems: 4, maxItems: 4 };
 const name = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
 const strict = (properties: Record<string, unknown>, required = Object.keys(properties)) => ({ type: "object", properties, required, additionalProperties: false });
-const empty = strict({});
 
-// Shared pieces are referenced, not inlined, to keep the generated validator small.
+// Shared pieces are referenced, not inlined, to keep the generated validator small (op attributes refer
+// to `weightInit` too: core/ops/attrs.ts).
 const ref = (def: string) => ({ $ref: `#/definitions/${def}` });
 const spanDef = strict({ file: { type: "string" }, line: int(1), col: int(1), endLine: int(1), endCol: int(1) });
 const span = ref("span");
@@ -22,28 +22,8 @@ const weightInitDef = {
     strict({ kind: { const: "constant" }, value: num }),
   ],
 };
-const weightInit = ref("weightInit");
-const poolDef = strict({ kernel: pair(), stride: pair(), pad: padding, ceil: { type: "boolean" }, countIncludePad: { type: "boolean" } });
-const pool = ref("pool");
-
-const ATTRS: Record<string, unknown> = {
-  conv: strict({ kernel: pair(), filters: int(1), stride: pair(), dilation: pair(), pad: padding, groups: int(1), bias: { type: "boolean" }, weightInit, biasInit: weightInit }),
-  dense: strict({ units: int(1), bias: { type: "boolean" }, weightInit, biasInit: weightInit }),
-  bn: strict({ eps: { type: "number", exclusiveMinimum: 0 }, momentum: { type: "number", minimum: 0, maximum: 1 } }),
-  relu: empty,
-  leakyrelu: strict({ alpha: num }),
-  prelu: empty,
-  elu: empty,
-  sigmoid: empty,
-  tanh: empty,
-  maxpool: pool,
-  avgpool: pool,
-  gap: empty,
-  upsample: strict({ factor: pair(), mode: { enum: ["nearest", "bilinear"] } }),
-  add: empty,
-  mul: empty,
-  concat: empty,
-};
+// Each op's attributes come from its entry in the op table (core/ops/), as its TypeScript type does.
+const ATTRS: Record<string, unknown> = Object.fromEntries(Object.entries(OP_TABLE).map(([op, def]) => [op, def.attrs.schema]));
 
 // One shape for every node; the attributes are checked against the op's own schema.
 const node = {
@@ -56,9 +36,25 @@ const node = {
     part: { type: "string", pattern: "^(backbone|adapter|stage[0-9]+(\\.(heatmap|paf))?)$" },
     span,
     callers: { type: "array", items: span },
+    scope: int(0),
+    label: { type: "string", minLength: 1 },
   }),
   allOf: Object.keys(ATTRS).map((op) => ({ if: { properties: { op: { const: op } } }, then: { properties: { attrs: ref(`attrs_${op}`) } } })),
 };
+
+// a block argument: numbers, flags, strings, lists of them (recursive through the definitions)
+const argDef = { anyOf: [{ type: "number" }, { type: "boolean" }, { type: "string" }, { type: "array", items: ref("arg") }] };
+const scope = strict({
+  id: int(0),
+  parent: { oneOf: [{ type: "null" }, int(0)] },
+  kind: { enum: ["model", "backbone", "adapter", "block", "group", "stages", "stage", "part"] },
+  label: { type: "string" },
+  block: { oneOf: [{ type: "null" }, { type: "string", minLength: 1 }] },
+  args: { type: "object", additionalProperties: ref("arg") },
+  prefix: { type: "string" },
+  definition: span,
+  span,
+});
 
 const keypoints = strict({
   name: { type: "string" },
@@ -156,7 +152,7 @@ export const IR_SCHEMA = {
   $schema: "http://json-schema.org/draft-07/schema#",
   $id: "https://posec.dev/schemas/ir-1.json",
   title: "posec IR, version 1",
-  definitions: { span: spanDef, weightInit: weightInitDef, pool: poolDef, ...Object.fromEntries(Object.entries(ATTRS).map(([op, a]) => [`attrs_${op}`, a])) },
+  definitions: { span: spanDef, arg: argDef, weightInit: weightInitDef, ...Object.fromEntries(Object.entries(ATTRS).map(([op, a]) => [`attrs_${op}`, a])) },
   ...strict({
     format: { const: "posec-ir" },
     version: { const: 1 },
@@ -169,11 +165,12 @@ export const IR_SCHEMA = {
     keypoints: nullable(keypoints),
     tensors: { type: "array", items: strict({ name, channels: int(1), producer: { oneOf: [{ type: "null" }, name] } }) },
     nodes: { type: "array", items: node },
+    scopes: { type: "array", items: scope, minItems: 1 },
     stages: nullable(stages),
     outputs: { type: "object", additionalProperties: name, minProperties: 1 },
     loss: nullable(loss),
     train: nullable(train),
     codec: nullable(codec),
     weightSources: { type: "array", items: strict({ path: { type: "string", minLength: 1 }, scope: { enum: ["backbone", "model"] }, nodes: { type: "array", items: name }, span }) },
-  }, ["format", "version", "model", "sources", "input", "keypoints", "tensors", "nodes", "stages", "outputs", "loss", "train", "codec"]),
+  }, ["format", "version", "model", "sources", "input", "keypoints", "tensors", "nodes", "scopes", "stages", "outputs", "loss", "train", "codec"]),
 } as const;

@@ -10,6 +10,7 @@
 //   backend (tfjs layer names, ONNX node names, PyTorch attribute names).
 // - Convolution weights are described abstractly (kernel, filters, groups); each emitter owns its layout.
 import type { BackendPreference } from "../backends.js";
+import type { OP_TABLE, OpAttrsOf } from "../ops/index.js";
 
 
 export const IR_FORMAT = "posec-ir";
@@ -29,80 +30,16 @@ export function spanText(s: SourceSpan): string {
   return `${s.file}:${s.line}:${s.col}`;
 }
 
-export type Pair = [number, number];
-/** top, left, bottom, right */
-export type Padding = [number, number, number, number];
+export type { Pair, Padding, WeightInit } from "./basic-types.js";
+import type { Pair } from "./basic-types.js";
 
-export type WeightInit =
-  | { kind: "normal"; std: number; mean: number }
-  | { kind: "kaiming"; mode: "fan_in" | "fan_out"; distribution: "normal" | "uniform" }
-  | { kind: "xavier"; distribution: "normal" | "uniform" }
-  | { kind: "constant"; value: number };
-
-export interface ConvAttrs {
-  kernel: Pair;
-  filters: number;
-  stride: Pair;
-  dilation: Pair;
-  pad: Padding;
-  groups: number;
-  bias: boolean;
-  weightInit: WeightInit;
-  biasInit: WeightInit;
-}
-export interface DenseAttrs {
-  units: number;
-  bias: boolean;
-  weightInit: WeightInit;
-  biasInit: WeightInit;
-}
-/** momentum is the fraction of the running statistic kept per step (Keras/tfjs convention: 0.9 == PyTorch 0.1). */
-export interface BatchNormAttrs {
-  eps: number;
-  momentum: number;
-}
-export interface PoolAttrs {
-  kernel: Pair;
-  stride: Pair;
-  pad: Padding;
-  /** Caffe rounds the output size up; PyTorch/ONNX call this ceil_mode. */
-  ceil: boolean;
-  /** avgpool only: whether padded cells count in the divisor (Caffe: yes). */
-  countIncludePad: boolean;
-}
-export interface UpsampleAttrs {
-  factor: Pair;
-  mode: "nearest" | "bilinear";
-}
-export interface LeakyReluAttrs {
-  alpha: number;
-}
-export type NoAttrs = Record<string, never>;
-
-export interface OpAttrs {
-  conv: ConvAttrs;
-  dense: DenseAttrs;
-  bn: BatchNormAttrs;
-  relu: NoAttrs;
-  leakyrelu: LeakyReluAttrs;
-  /** per-channel learnable slope, initialised to 0.25 */
-  prelu: NoAttrs;
-  /** exponential linear unit, alpha 1 (x > 0 ? x : exp(x) - 1) */
-  elu: NoAttrs;
-  sigmoid: NoAttrs;
-  tanh: NoAttrs;
-  maxpool: PoolAttrs;
-  avgpool: PoolAttrs;
-  /** global average pool, keeps dims: [H,W,C] -> [1,1,C] */
-  gap: NoAttrs;
-  upsample: UpsampleAttrs;
-  /** elementwise sum of equally shaped inputs */
-  add: NoAttrs;
-  /** elementwise product; a [1,1,C] input broadcasts over [H,W,C] (squeeze-excitation) */
-  mul: NoAttrs;
-  /** along channels, in input order */
-  concat: NoAttrs;
-}
+/**
+ * Each op's attributes, derived from the op table (core/ops/): one declaration per op gives this type
+ * and the op's part of the JSON Schema. Documented there.
+ */
+export type OpAttrs = OpAttrsOf<typeof OP_TABLE>;
+export type ConvAttrs = OpAttrs["conv"];
+export type PoolAttrs = OpAttrs["maxpool"];
 export type IrOp = keyof OpAttrs;
 
 export interface IrNodeOf<K extends IrOp> {
@@ -116,8 +53,46 @@ export interface IrNodeOf<K extends IrOp> {
   span: SourceSpan;
   /** block call sites, outermost first, that led to this node (for error messages) */
   callers: SourceSpan[];
+  /** the innermost block instance or group holding this node (an index into Ir.scopes; 0: the model itself) */
+  scope: number;
+  /** the node's own member name inside that scope (`conv1`, `bn1`, `0`, `conv1_1_relu`): its name ends with it */
+  label: string;
 }
 export type IrNode = { [K in IrOp]: IrNodeOf<K> }[IrOp];
+
+/** A block argument as bound at the call: numbers, flags, names and strings, lists (block-typed: the block's name). */
+export type IrArg = number | boolean | string | IrArg[];
+
+/**
+ * One instance of the spec's structure: the model, the backbone, a block call, a labelled `{ }` group, a stage
+ * group, a stage or a stage's part. Scopes form a tree (parent before child); every node names its innermost one.
+ * A node's module path (e.g. the PyTorch state-dict prefix `layer1.0.conv1`) is the non-empty labels of its
+ * scope chain plus its own label (core/torch-names.ts, torchPaths).
+ */
+export interface IrScope {
+  /** index in Ir.scopes; 0 is the model */
+  id: number;
+  /** null only for the model */
+  parent: number | null;
+  /**
+   * model; backbone (the inline backbone or the backbone's block call); adapter; block (a block call); group
+   * (a labelled `{ }`); stages (a stage group of several stages, labelled "0".."n-1"); stage (one stage);
+   * part (a stage's trunk or head)
+   */
+  kind: "model" | "backbone" | "adapter" | "block" | "group" | "stages" | "stage" | "part";
+  /** the member name inside the parent; "" when its members belong to the parent (model, backbone, alias calls) */
+  label: string;
+  /** the block definition's name for a block call, else null */
+  block: string | null;
+  /** a block call's bound arguments (defaults included); a stage head's `out`; else empty */
+  args: Record<string, IrArg>;
+  /** the name prefix of the auto-named layers inside (`layer1_0_`, `stage2_paf_`) */
+  prefix: string;
+  /** the block declaration or the group body: instances of one definition share it */
+  definition: SourceSpan;
+  /** the call, group statement or stage group that made this instance */
+  span: SourceSpan;
+}
 
 export interface IrTensor {
   name: string;
@@ -312,6 +287,8 @@ export interface Ir {
   tensors: IrTensor[];
   /** topologically ordered */
   nodes: IrNode[];
+  /** the block instances and groups the nodes sit in, parents first (scope 0 is the model) */
+  scopes: IrScope[];
   stages: StagesIR | null;
   /** output name -> tensor name */
   outputs: Record<string, string>;

@@ -5,7 +5,8 @@
 import type { ErrorObject } from "ajv";
 import { diag, type Diagnostic, type Span } from "../diagnostics.js";
 import { ir as schemaValidator } from "./schema-validators.generated.js";
-import { IR_FORMAT, IR_VERSION, type Ir, type IrNode } from "./types.js";
+import { opOf } from "../ops/index.js";
+import { IR_FORMAT, IR_VERSION, type Ir } from "./types.js";
 
 /** The spec location of whatever an instance path points into, when the IR still holds a usable span. */
 function locate(doc: unknown, path: string, irFile: string): { span: Span; where: string } {
@@ -57,23 +58,6 @@ export function validateIr(doc: unknown, irFile = "<ir>"): { ir?: Ir; diagnostic
   return errors.length ? { diagnostics: errors } : { ir, diagnostics: [] };
 }
 
-/** Channel count a node's output must have, from its attributes and inputs. */
-function expectedChannels(n: IrNode, inputs: number[]): number {
-  switch (n.op) {
-    case "conv":
-      return n.attrs.filters;
-    case "dense":
-      return n.attrs.units;
-    case "concat":
-      return inputs.reduce((a, b) => a + b, 0);
-    case "add":
-    case "mul":
-      return Math.max(...inputs);
-    default:
-      return inputs[0];
-  }
-}
-
 function consistency(ir: Ir): [string, string][] {
   const out: [string, string][] = [];
   const channels = new Map<string, number>();
@@ -97,14 +81,17 @@ function consistency(ir: Ir): [string, string][] {
       return;
     }
     const ins = n.inputs.map((t) => channels.get(t)!);
-    if (n.op === "conv" && ins[0] % n.attrs.groups !== 0) out.push([path, `groups=${n.attrs.groups} does not divide its ${ins[0]} input channels`]);
-    if ((n.op === "add" || n.op === "mul" || n.op === "concat") !== n.inputs.length > 1) out.push([path, `${n.op} takes ${n.op === "add" || n.op === "mul" || n.op === "concat" ? "two or more inputs" : "one input"}`]);
-    const c = expectedChannels(n, ins);
+    const op = opOf(n);
+    const problem = op.check(n.attrs, ins);
+    if (problem) out.push([path, problem]);
+    if ((op.inputs === "many") !== n.inputs.length > 1) out.push([path, `${n.op} takes ${op.inputs === "many" ? "two or more inputs" : "one input"}`]);
+    const c = op.channels(n.attrs, ins);
     const t = declared.get(n.name);
     if (!t || t.producer !== n.name) out.push([path, `its tensor is not declared as produced by it`]);
     else if (t.channels !== c) out.push([path, `its tensor declares ${t.channels} channels but the node produces ${c}`]);
     channels.set(n.name, c);
   });
+  out.push(...scopeConsistency(ir));
   for (const [k, t] of Object.entries(ir.outputs)) if (!channels.has(t)) out.push([`/outputs/${k}`, `output \`${k}\` names \`${t}\`, which no node produces`]);
   if (ir.stages) {
     for (const s of ir.stages.outputs) {
@@ -131,5 +118,22 @@ function consistency(ir: Ir): [string, string][] {
     if (ir.codec.stride !== ir.stages.stride) out.push(["/codec/stride", `the codec's stride ${ir.codec.stride} differs from the stages' ${ir.stages.stride}`]);
     if (ir.codec.sigma !== ir.train.targets.sigma || ir.codec.pafWidth !== ir.train.targets.pafWidth) out.push(["/codec", "the codec's sigma and PAF width differ from train.targets"]);
   }
+  return out;
+}
+
+/** The scope tree: ids in order, parents before children, scope 0 the model; every node in a scope, named after its label. */
+function scopeConsistency(ir: Ir): [string, string][] {
+  const out: [string, string][] = [];
+  ir.scopes.forEach((sc, i) => {
+    const path = `/scopes/${i}`;
+    if (sc.id !== i) out.push([path, `its id is ${sc.id}, its position ${i}`]);
+    if ((i === 0) !== (sc.parent === null) || (sc.parent !== null && sc.parent >= i)) out.push([path, "only scope 0 has no parent, and a parent comes before its children"]);
+    if ((i === 0) !== (sc.kind === "model")) out.push([path, "scope 0, and only it, is the model"]);
+    if ((sc.kind === "block") !== (sc.block !== null)) out.push([path, "a block call names its block, and only a block call does"]);
+  });
+  ir.nodes.forEach((n, i) => {
+    if (n.scope >= ir.scopes.length) out.push([`/nodes/${i}`, `its scope ${n.scope} does not exist`]);
+    if (!n.name.endsWith(n.label)) out.push([`/nodes/${i}`, `its name does not end with its label \`${n.label}\``]);
+  });
   return out;
 }

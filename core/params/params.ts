@@ -1,4 +1,4 @@
-// The parameter tensors of a model, declared once for every consumer (tfjs runtime, ONNX, PyTorch, the
+// The parameter tensors of a model (each op declares its own: core/ops/), named once for every consumer (tfjs runtime, ONNX, PyTorch, the
 // generated code, checkpoints). Names follow tfjs/Keras (`<layer>/kernel`, `/bias`, `/gamma`, `/beta`,
 // `/moving_mean`, `/moving_variance`, `/alpha`) so that tfjs checkpoints map one to one. Layouts are
 // channels-last, as tfjs stores them; each emitter converts in one place:
@@ -6,11 +6,13 @@
 //   dense kernel [inFeatures, units], inFeatures flattened in H, W, C order
 //   everything else [channels]
 import type { Ir, IrNode, WeightInit } from "../ir/types.js";
+import { lookupOp } from "../ops/index.js";
+import type { ParamRole } from "../ops/op.js";
 
 export interface ParamSpec {
   name: string;
   node: string;
-  role: "kernel" | "bias" | "gamma" | "beta" | "moving_mean" | "moving_variance" | "alpha";
+  role: ParamRole;
   shape: number[];
   trainable: boolean;
   init: WeightInit;
@@ -18,48 +20,23 @@ export interface ParamSpec {
   fans: { in: number; out: number };
 }
 
-const ONE: WeightInit = { kind: "constant", value: 1 };
-const ZERO: WeightInit = { kind: "constant", value: 0 };
-
 /**
- * Parameter tensors of every node, in IR order. `inputShape` gives a node's input [H, W, C]: dense
- * layers need it (their kernel depends on the input size); everything else only needs channels.
+ * Parameter tensors of every node, in IR order, as each op declares them (core/ops/). `inputShape` gives a
+ * node's input [H, W, C]: dense layers need it (their kernel depends on the input size); everything else
+ * only needs channels. An op posec does not know has none (the shape pass reports it).
  */
 export function paramSpecs(ir: Ir, inputShape: (node: IrNode) => [number, number, number]): ParamSpec[] {
-  const out: ParamSpec[] = [];
-  for (const n of ir.nodes) {
-    const [h, w, c] = inputShape(n);
-    const add = (role: ParamSpec["role"], shape: number[], init: WeightInit, fans = { in: 1, out: 1 }, trainable = true) =>
-      out.push({ name: `${n.name}/${role}`, node: n.name, role, shape, trainable, init, fans });
-    switch (n.op) {
-      case "conv": {
-        const a = n.attrs;
-        const receptive = a.kernel[0] * a.kernel[1];
-        // PyTorch's convention: fan_in counts one group's inputs, fan_out all filters.
-        const fans = { in: (c / a.groups) * receptive, out: a.filters * receptive };
-        add("kernel", [a.kernel[0], a.kernel[1], c / a.groups, a.filters], a.weightInit, fans);
-        if (a.bias) add("bias", [a.filters], a.biasInit, fans);
-        break;
-      }
-      case "dense": {
-        const a = n.attrs;
-        const fans = { in: h * w * c, out: a.units };
-        add("kernel", [h * w * c, a.units], a.weightInit, fans);
-        if (a.bias) add("bias", [a.units], a.biasInit, fans);
-        break;
-      }
-      case "bn":
-        add("gamma", [c], ONE);
-        add("beta", [c], ZERO);
-        add("moving_mean", [c], ZERO, undefined, false);
-        add("moving_variance", [c], ONE, undefined, false);
-        break;
-      case "prelu":
-        add("alpha", [c], { kind: "constant", value: 0.25 });
-        break;
-    }
-  }
-  return out;
+  return ir.nodes.flatMap((n) =>
+    (lookupOp(n.op)?.params(n.attrs, inputShape(n)) ?? []).map((p) => ({
+      name: `${n.name}/${p.role}`,
+      node: n.name,
+      role: p.role,
+      shape: p.shape,
+      trainable: p.trainable ?? true,
+      init: p.init,
+      fans: p.fans ?? { in: 1, out: 1 },
+    })),
+  );
 }
 
 export function elementCount(shape: number[]): number {

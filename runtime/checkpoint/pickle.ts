@@ -61,9 +61,14 @@ function call(fn: unknown, args: unknown[]): unknown {
 
 /** Runs the pickle program; `load(pid)` resolves persistent ids. */
 export function unpickle(data: Buffer, load: (pid: unknown) => unknown, path: string): unknown {
+  return unpickleFrom(data, 0, load, path).value;
+}
+
+/** Runs the pickle program that starts at byte `start` (files holding several pickles one after another); `end` is the byte after its STOP. */
+export function unpickleFrom(data: Buffer, start: number, load: (pid: unknown) => unknown, path: string): { value: unknown; end: number } {
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
-  let p = 0;
+  let p = start;
   const fail = (why: string): never => {
     throw new PosecError(`${path}: cannot read the pickled checkpoint (${why} at byte ${p})`, UNREADABLE);
   };
@@ -89,7 +94,7 @@ export function unpickle(data: Buffer, load: (pid: unknown) => unknown, path: st
     switch (op) {
       case 0x80: p++; break; // PROTO
       case 0x95: p += 8; break; // FRAME
-      case 0x2e: return stack.pop(); // STOP
+      case 0x2e: return { value: stack.pop(), end: p }; // STOP
       case 0x28: stack.push(MARK); break; // MARK
       case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
       case 0x5d: stack.push([]); break; // EMPTY_LIST

@@ -4,6 +4,7 @@
 // by accident from the main thread is harmless.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { isPosecError } from "../errors.js";
+import type { DiagnosticCode } from "../../core/diagnostics.js";
 import type { CocoDataset } from "./coco-dataset.js";
 import { loadSample, type SampleConfig } from "./sample.js";
 
@@ -19,7 +20,7 @@ export interface SampleRequest {
 }
 export type SampleReply =
   | { id: number; ok: true; image: Float32Array; heatmaps: Float32Array; pafs: Float32Array; mask: Float32Array }
-  | { id: number; ok: false; message: string; code: string | null };
+  | { id: number; ok: false; message: string; code: DiagnosticCode | null };
 
 const init = workerData as WorkerInit | undefined;
 if (!isMainThread && parentPort && init?.posecDataWorker) {

@@ -5,7 +5,7 @@ import { COCO17_SIGMAS } from "../../core/keypoints/builtin.js";
 import { DECODER_DEFAULTS } from "../../core/ir/codec.js";
 import type { DecoderIR, KeypointsIR } from "../../core/ir/types.js";
 import { PosecError } from "../errors.js";
-import type { PoseNetwork } from "./runner.js";
+import type { PoseNetwork } from "./network.js";
 
 /** Reads a protobuf varint at `pos`; returns [value, next position]. */
 function varint(buf: Uint8Array, pos: number): [number, number] {

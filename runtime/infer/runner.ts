@@ -1,9 +1,9 @@
 // Running a trained network on images: the model (a tfjs checkpoint folder, or an ONNX file run by ONNX
 // Runtime), CMU's input layout per scale (resize, pad right/down to the stride with 128), the network's
-// normalisation, and the decoder. The network is abstracted as `PoseNetwork` so both sources share it.
+// normalisation, and the decoder. The network is abstracted as `PoseNetwork` (network.ts) so both sources
+// share it; onnx-runner.ts loads ONNX Runtime itself only when an ONNX file is run.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { InputIR, KeypointsIR } from "../../core/ir/types.js";
 import { isPoseIr } from "../../core/ir/types.js";
 import { loadIr } from "../../core/ir/load.js";
 import { augmentWarp } from "./warp.js";
@@ -13,22 +13,8 @@ import { normalise } from "../data/sample.js";
 import { decodeMultiScale, cmuInputLayout, cmuScales } from "./multiscale.js";
 import type { DecodeOptions, DecodeResult } from "./decode.js";
 import type { NetworkOutput } from "./maps.js";
-
-export interface PoseNetwork {
-  /** where the network came from, for messages */
-  source: string;
-  keypoints: KeypointsIR;
-  input: Pick<InputIR, "scale" | "shift" | "mean" | "std" | "channelOrder" | "height" | "width">;
-  stride: number;
-  /** the decoder's defaults the model comes with (the IR's codec.decoder); InferOptions.decode overrides them */
-  decoder: DecodeOptions;
-  /**
-   * runs on one normalised image [H, W, 3]; returns the model's heatmaps and PAFs (the last stage producing
-   * each), channels-last; pafs is empty when the schema has no limbs
-   */
-  run(image: Float32Array, height: number, width: number): Promise<{ heatmaps: Float32Array; pafs: Float32Array; height: number; width: number }>;
-  dispose(): void;
-}
+import type { PoseNetwork } from "./network.js";
+import { loadOnnxNetwork } from "./onnx-runner.js";
 
 export interface InferOptions {
   /** multipliers of the network's input height (CMU's scale_search); default [1] */
@@ -58,7 +44,7 @@ export async function inferImage(net: PoseNetwork, image: RgbImage, o: InferOpti
 }
 
 export async function loadTfjsNetwork(path: string, o: { backend?: string; threads?: number } = {}): Promise<PoseNetwork> {
-  const { resolveCheckpointDir } = await import("../train/checkpoint-dir.js");
+  const { resolveCheckpointDir } = await import("../checkpoint/folder.js");
   const dir = resolveCheckpointDir(path);
   const irFile = join(dir, "model.ir.json");
   if (!existsSync(irFile)) throw new PosecError(`${dir} has no model.ir.json`, "PN5301", "checkpoints written by `posec train` carry their IR");
@@ -103,7 +89,6 @@ export async function loadNetwork(path: string, o: { backend?: string; threads?:
   if (!existsSync(path)) throw new PosecError(`--model ${path}: no such file or folder`, "PN5301");
   if (statSync(path).isFile()) {
     if (!/\.onnx$/i.test(path)) throw new PosecError(`--model ${path}: expected an .onnx file or a checkpoint folder`, "PN5301");
-    const { loadOnnxNetwork } = await import("./onnx-runner.js");
     return loadOnnxNetwork(path, { threads: o.threads });
   }
   return loadTfjsNetwork(path, o);

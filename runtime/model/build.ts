@@ -5,7 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { spanText, type Ir, type IrNode } from "../../core/ir/types.js";
 import type { WeightSet } from "../../core/params/index.js";
-import { tfjsConvLayer } from "../../core/tfjs-conv-layer.js";
+import { opOf } from "../../core/ops/index.js";
+import type { TfjsCustomLayer, TfjsLayer } from "../../core/ops/op.js";
 import { PosecError } from "../errors.js";
 import { PosecDilatedDepthwiseConv2D, PosecPool2D, PosecResizeBilinear } from "./layers.js";
 
@@ -27,70 +28,28 @@ function apply(layer: tf.layers.Layer, input: Sym | Sym[]): Sym {
   return layer.apply(input) as Sym;
 }
 
-/** The layer(s) for one IR node, applied to its inputs. */
-function lower(n: IrNode, ins: Sym[]): Sym {
-  const name = n.name;
-  switch (n.op) {
-    case "conv": {
-      const a = n.attrs;
-      const cin = ins[0].shape[3]!;
-      // tfjs's depthwise layer ignores dilation: a dilated depthwise conv (stride 1) is posec's own layer
-      if (a.groups > 1 && a.groups === cin && a.filters === cin && a.dilation.some((d) => d > 1) && a.stride.every((s) => s === 1)) {
-        const padded = a.pad.some((p) => p > 0) ? apply(tf.layers.zeroPadding2d({ padding: [[a.pad[0], a.pad[2]], [a.pad[1], a.pad[3]]], name: `${name}_pad` }), ins[0]) : ins[0];
-        return apply(new PosecDilatedDepthwiseConv2D({ kernelSize: a.kernel, dilation: a.dilation, useBias: a.bias, name }), padded);
-      }
-      const rule = tfjsConvLayer(a, cin);
-      if (rule.kind === "unsupported") throw new PosecError(`${spanText(n.span)}: \`${name}\`: ${rule.reason}`, "PN5101", rule.help);
-      const depthwise = rule.kind === "depthwiseConv2d";
-      let x = ins[0];
-      if (rule.padding === "explicit") x = apply(tf.layers.zeroPadding2d({ padding: [[a.pad[0], a.pad[2]], [a.pad[1], a.pad[3]]], name: `${name}_pad` }), x);
-      const padding = rule.padding === "same" ? "same" : "valid";
-      const common = { kernelSize: a.kernel, strides: a.stride, dilationRate: a.dilation, padding, useBias: a.bias, name, kernelInitializer: "zeros", biasInitializer: "zeros" } as const;
-      return apply(depthwise ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1, depthwiseInitializer: "zeros" }) : tf.layers.conv2d({ ...common, filters: a.filters }), x);
-    }
-    case "dense": {
-      const flat = apply(tf.layers.flatten({ name: `${name}_flatten` }), ins[0]);
-      const d = apply(tf.layers.dense({ units: n.attrs.units, useBias: n.attrs.bias, name, kernelInitializer: "zeros" }), flat);
-      return apply(tf.layers.reshape({ targetShape: [1, 1, n.attrs.units], name: `${name}_reshape` }), d);
-    }
-    case "bn":
-      return apply(tf.layers.batchNormalization({ axis: -1, momentum: n.attrs.momentum, epsilon: n.attrs.eps, name }), ins[0]);
-    case "relu":
-      return apply(tf.layers.reLU({ name }), ins[0]);
-    case "elu":
-      return apply(tf.layers.elu({ alpha: 1, name }), ins[0]);
-    case "leakyrelu":
-      return apply(tf.layers.leakyReLU({ alpha: n.attrs.alpha, name }), ins[0]);
-    case "prelu":
-      return apply(tf.layers.prelu({ sharedAxes: [1, 2], name, alphaInitializer: tf.initializers.constant({ value: 0.25 }) }), ins[0]);
-    case "sigmoid":
-    case "tanh":
-      return apply(tf.layers.activation({ activation: n.op, name }), ins[0]);
-    case "maxpool":
-    case "avgpool": {
-      const a = n.attrs;
-      const plain = a.pad.every((p) => p === 0) && !a.ceil;
-      if (plain) {
-        const args = { poolSize: a.kernel, strides: a.stride, padding: "valid" as const, name };
-        return apply(n.op === "maxpool" ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args), ins[0]);
-      }
-      return apply(new PosecPool2D({ name, config: { kind: n.op === "maxpool" ? "max" : "avg", kernel: a.kernel, stride: a.stride, pad: a.pad, ceil: a.ceil, countIncludePad: a.countIncludePad } }), ins[0]);
-    }
-    case "gap": {
-      const g = apply(tf.layers.globalAveragePooling2d({ name: `${name}_pool` }), ins[0]);
-      return apply(tf.layers.reshape({ targetShape: [1, 1, ins[0].shape[3]!], name }), g);
-    }
-    case "upsample":
-      return n.attrs.mode === "nearest"
-        ? apply(tf.layers.upSampling2d({ size: n.attrs.factor, interpolation: "nearest", name }), ins[0])
-        : apply(new PosecResizeBilinear({ factor: n.attrs.factor, name }), ins[0]);
-    case "add":
-      return apply(tf.layers.add({ name }), ins);
-    case "mul":
-      return apply(tf.layers.multiply({ name }), ins);
-    case "concat":
-      return apply(tf.layers.concatenate({ axis: -1, name }), ins);
+/** The runtime's own layers a plan may name (TfjsLayer.custom). */
+const CUSTOM: Record<TfjsCustomLayer, new (config: never) => tf.layers.Layer> = { PosecPool2D, PosecResizeBilinear, PosecDilatedDepthwiseConv2D };
+const ZEROS = { kernelInitializer: "zeros", biasInitializer: "zeros" } as const;
+
+/** One layer of a plan; the same plan is printed as code by the tfjs target (compiler/emit/tfjs/model-ts.ts). */
+export function planLayer(step: TfjsLayer): tf.layers.Layer {
+  if (step.custom) {
+    return new CUSTOM[step.layer](step.config as never);
   }
+  const factory = (tf.layers as unknown as Record<string, ((config: object) => tf.layers.Layer) | undefined>)[step.layer];
+  if (!factory) throw new Error(`tfjs has no layer \`${step.layer}\``);
+  return factory(step.zeros ? { ...step.config, ...ZEROS } : step.config);
+}
+
+/** The layer(s) for one IR node (its op's tfjs plan, core/ops/), applied to its inputs. */
+function lower(n: IrNode, ins: Sym[]): Sym {
+  const op = opOf(n);
+  const plan = op.tfjs(n.attrs, { name: n.name, inChannels: ins[0].shape[3]! });
+  if ("unsupported" in plan) throw new PosecError(`${spanText(n.span)}: \`${n.name}\`: ${plan.unsupported}`, "PN5101", plan.help);
+  let x: Sym | Sym[] = op.inputs === "many" ? ins : ins[0];
+  for (const step of plan.layers) x = apply(planLayer(step), x);
+  return x as Sym;
 }
 
 /** Maps tfjs weight names to posec's canonical ones (only depthwise kernels differ). */

@@ -20,8 +20,8 @@ import { prepareRunFolder } from "../util/run-folder.js";
 import { synthCacheDir } from "../data/choose.js";
 import { capWorkers, checkTrainBatch, clampBatch } from "./batch-limit.js";
 import { formatDuration, type Progress } from "../util/progress.js";
-import { checkCompatible, graphHash, latestCheckpoint, removeStaleTemporaries, saveCheckpoint } from "./checkpoint.js";
-import { listCheckpoints } from "./checkpoint-dir.js";
+import { checkCompatible, graphHash, latestCheckpoint, removeStaleTemporaries, saveCheckpoint } from "../checkpoint/write.js";
+import { listCheckpoints } from "../checkpoint/folder.js";
 import { learningRate, paramPolicy, PoseOptimizer, type TrainableParam } from "./optimizer.js";
 
 export interface TrainOptions {

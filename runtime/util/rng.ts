@@ -1,3 +1,4 @@
-// The seeded RNG lives with the compiler (initial weights are part of what it emits); the runtime
-// uses the same one for augmentation and synthetic data.
+// The seeded RNG is core's (core/rng.ts): the compiler draws initial weights from it and the runtime its
+// augmentation and synthetic data, so that every target reproduces the same draws. Re-exported here for the
+// runtime's modules; this file defines nothing.
 export { Rng, seedFor } from "../../core/rng.js";

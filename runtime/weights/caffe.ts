@@ -1,6 +1,9 @@
 // Reading a Caffe `.caffemodel` (a binary NetParameter, caffe.proto) without a schema compiler: the
-// few messages and fields that carry weights, decoded with the streaming wire reader (wire.ts) so that
-// each blob goes from the file straight into its Float32Array.
+// few messages and fields that carry weights, decoded with the streaming wire reader (wire.ts). The
+// reader reads the file's structure only: a blob's packed floats are left in the file, their offsets
+// kept (float-source.ts), so that the layout change reads each value once, straight into posec's array,
+// and the file is never held in memory (the floats come before the blob's shape in the file, so the
+// layout is not known while they pass).
 //
 //   NetParameter     name=1, layers=2 (V1LayerParameter, legacy), layer=100 (LayerParameter)
 //   LayerParameter   name=1, type=2 (string), bottom=3, top=4, blobs=7, convolution_param=106,
@@ -10,12 +13,14 @@
 //                    not), diff=6, shape=7 (BlobShape: dim=1, int64, packed or not), double_data=8, double_diff=9
 // Unknown fields are skipped, as protobuf requires. Every field's length is checked against its message
 // and the file, so a truncated or corrupt file is a PosecError naming the file, the layer and the byte.
+import { FileFloats, type FileIdentity, type FloatPart, type Floats } from "./float-source.js";
 import { WireReader, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from "./wire.js";
 
 export interface CaffeBlob {
   /** BlobShape dims, or the legacy [num, channels, height, width] */
   shape: number[];
-  data: Float32Array;
+  /** the values, still in the file (FileFloats) unless the blob stores them unpacked or as doubles */
+  data: Floats;
 }
 
 export interface CaffeLayer {
@@ -51,6 +56,7 @@ export function readCaffeModel(path: string): CaffeNet {
   try {
     if (r.size === 0) r.fail("the file is empty");
     const net: CaffeNet = { path, name: "", format: "layer", layers: [] };
+    const file: FileIdentity = { path, size: r.size, mtimeMs: r.mtimeMs, what: WHAT };
     let sawV1 = false;
     let sawV2 = false;
     while (r.pos < r.size) {
@@ -58,7 +64,7 @@ export function readCaffeModel(path: string): CaffeNet {
       if (field === 1 && wire === WIRE_BYTES) net.name = r.string(r.length());
       else if ((field === 100 || field === 2) && wire === WIRE_BYTES) {
         const end = r.end();
-        const layer = field === 100 ? readLayer(r, end) : readV1Layer(r, end);
+        const layer = field === 100 ? readLayer(r, end, file) : readV1Layer(r, end, file);
         if (field === 100) sawV2 = true;
         else sawV1 = true;
         net.layers.push(layer);
@@ -77,7 +83,7 @@ function emptyLayer(): CaffeLayer {
   return { name: "", type: "", bottom: [], top: [], blobs: [], params: {} };
 }
 
-function readLayer(r: WireReader, end: number): CaffeLayer {
+function readLayer(r: WireReader, end: number, file: FileIdentity): CaffeLayer {
   const layer = emptyLayer();
   while (r.pos < end) {
     const [field, wire] = r.key(end);
@@ -87,7 +93,7 @@ function readLayer(r: WireReader, end: number): CaffeLayer {
       else if (field === 2) layer.type = s;
       else if (field === 3) layer.bottom.push(s);
       else layer.top.push(s);
-    } else if (field === 7 && wire === WIRE_BYTES) layer.blobs.push(readBlob(r, r.end(end), layer));
+    } else if (field === 7 && wire === WIRE_BYTES) layer.blobs.push(readBlob(r, r.end(end), layer, file));
     else if (wire === WIRE_BYTES && (field === 117 || field === 131 || field === 139 || field === 142)) {
       const p = scalars(r, r.end(end));
       if (field === 117) (layer.params.innerProductAxis = p.get(5)), (layer.params.innerProductTranspose = p.has(6) ? p.get(6) !== 0 : undefined);
@@ -100,7 +106,7 @@ function readLayer(r: WireReader, end: number): CaffeLayer {
   return layer;
 }
 
-function readV1Layer(r: WireReader, end: number): CaffeLayer {
+function readV1Layer(r: WireReader, end: number, file: FileIdentity): CaffeLayer {
   const layer = emptyLayer();
   while (r.pos < end) {
     const at = r.pos;
@@ -114,7 +120,7 @@ function readV1Layer(r: WireReader, end: number): CaffeLayer {
     } else if (field === 5 && wire === WIRE_VARINT) {
       const t = r.varint(end);
       layer.type = V1_TYPES[t] ?? `V1 layer type ${t}`;
-    } else if (field === 6 && wire === WIRE_BYTES) layer.blobs.push(readBlob(r, r.end(end), layer));
+    } else if (field === 6 && wire === WIRE_BYTES) layer.blobs.push(readBlob(r, r.end(end), layer, file));
     else r.skip(wire, end);
   }
   return layer;
@@ -132,22 +138,7 @@ function scalars(r: WireReader, end: number): Map<number, number> {
   return out;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Reads `count` packed little-endian float32 values straight into a new array. */
-function packedFloats(r: WireReader, bytes: number): Float32Array {
-  if (bytes % 4 !== 0) r.fail(`packed float data of ${bytes} bytes, not a multiple of 4`);
-  // uninitialised memory (the read fills it): zero-filling 200 MB first would cost as much as the read
-  const raw = Buffer.allocUnsafe(bytes);
-  r.readInto(raw);
-  const out = raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, bytes / 4) : new Float32Array(Uint8Array.from(raw).buffer);
-  if (!LITTLE_ENDIAN) {
-    const view = new DataView(out.buffer);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
-  }
-  return out;
-}
-
+/** In-memory parts joined (in order) into one array. */
 function concat(parts: Float32Array[]): Float32Array {
   if (parts.length === 1) return parts[0];
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -156,37 +147,47 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-function readBlob(r: WireReader, end: number, layer: CaffeLayer): CaffeBlob {
+function readBlob(r: WireReader, end: number, layer: CaffeLayer, file: FileIdentity): CaffeBlob {
   const start = r.pos;
+  const where = () => `blob ${layer.blobs.length} of layer \`${layer.name || "(unnamed)"}\``;
   const legacy = [0, 0, 0, 0];
   let hasLegacy = false;
   let shape: number[] | undefined;
-  const floats: Float32Array[] = [];
-  const unpacked: number[] = [];
+  // the values in file order: packed runs stay in the file; unpacked and double values are collected
+  const parts: FloatPart[] = [];
+  let pending: number[] = [];
+  const flush = () => {
+    if (pending.length) parts.push(Float32Array.from(pending)), (pending = []);
+  };
   let fromDouble = false;
   while (r.pos < end) {
     const [field, wire] = r.key(end);
     if (field >= 1 && field <= 4 && wire === WIRE_VARINT) {
       legacy[field - 1] = r.varint(end);
       hasLegacy = true;
-    } else if (field === 5 && wire === WIRE_BYTES) floats.push(packedFloats(r, r.length(end)));
-    else if (field === 5 && wire === WIRE_FIXED32) unpacked.push(r.float32(end));
+    } else if (field === 5 && wire === WIRE_BYTES) {
+      const n = r.length(end);
+      if (n % 4 !== 0) r.fail(`${where()}: packed float data of ${n} bytes, not a multiple of 4`);
+      flush();
+      if (n > 0) parts.push({ offset: r.pos, bytes: n });
+      r.advance(n, end);
+    } else if (field === 5 && wire === WIRE_FIXED32) pending.push(r.float32(end));
     else if (field === 8 && wire === WIRE_BYTES) {
       const n = r.length(end);
-      if (n % 8 !== 0) r.fail(`blob ${layer.blobs.length} of layer \`${layer.name}\`: packed double data of ${n} bytes, not a multiple of 8`);
+      if (n % 8 !== 0) r.fail(`${where()}: packed double data of ${n} bytes, not a multiple of 8`);
       const stop = r.pos + n;
-      while (r.pos < stop) unpacked.push(r.float64(stop));
+      while (r.pos < stop) pending.push(r.float64(stop));
       fromDouble = true;
-    } else if (field === 8 && wire === WIRE_FIXED64) (unpacked.push(r.float64(end)), (fromDouble = true));
+    } else if (field === 8 && wire === WIRE_FIXED64) (pending.push(r.float64(end)), (fromDouble = true));
     else if (field === 7 && wire === WIRE_BYTES) shape = blobShape(r, r.end(end));
     else r.skip(wire, end);
   }
-  if (unpacked.length) floats.push(Float32Array.from(unpacked));
-  const data = floats.length ? concat(floats) : new Float32Array(0);
+  flush();
+  const inMemory = parts.every((p): p is Float32Array => p instanceof Float32Array);
+  const data: Floats = inMemory ? concat(parts as Float32Array[]) : new FileFloats(file, parts);
   const dims = shape ?? (hasLegacy ? legacy : [data.length]);
   const count = dims.reduce((a, b) => a * b, 1);
-  const where = `blob ${layer.blobs.length} of layer \`${layer.name || "(unnamed)"}\``;
-  if (count !== data.length) r.fail(`${where} has shape [${dims.join(", ")}] (${count} values) but ${data.length} ${fromDouble ? "double" : "float"} values`, start);
+  if (count !== data.length) r.fail(`${where()} has shape [${dims.join(", ")}] (${count} values) but ${data.length} ${fromDouble ? "double" : "float"} values`, start);
   return { shape: dims, data };
 }
 

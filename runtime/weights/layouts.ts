@@ -1,12 +1,15 @@
 // Foreign weight layouts -> posec's (core/params/params.ts: conv HWIO, dense [in (H, W, C order), out],
 // everything else [C]). Caffe and PyTorch share theirs: conv OIHW, dense (out, in) with `in` flattened in
-// C, H, W order. Each reader returns a SourceTensor whose shape check happens before any copy.
+// C, H, W order. Each reader returns a SourceTensor whose shape check happens before any copy. The values
+// may still be in their file (float-source.ts): they are then read in runs of whole rows and each value is
+// written once, into its place in posec's array.
+import { forEachRun, toFloat32Array, type Floats } from "./float-source.js";
 import type { SourceTensor } from "./map.js";
 
 const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** A conv kernel stored [O, I/groups, kh, kw] (OIHW). */
-export function convFromOIHW(key: string, shape: number[], data: Float32Array): SourceTensor {
+export function convFromOIHW(key: string, shape: number[], data: Floats): SourceTensor {
   const posecShape = shape.length === 4 ? [shape[2], shape[3], shape[1], shape[0]] : null;
   return {
     key,
@@ -17,17 +20,18 @@ export function convFromOIHW(key: string, shape: number[], data: Float32Array): 
       const [o, c, kh, kw] = shape;
       const taps = kh * kw;
       const out = new Float32Array(data.length);
-      // a band of 32 output channels at a time: the reads walk 32 rows of the file's layout forward and
-      // the writes fill 32 consecutive values, so both stay in cache (a 512x512x3x3 kernel is 9 MB)
-      const BAND = 32;
-      for (let o0 = 0; o0 < o; o0 += BAND) {
-        const oEnd = Math.min(o0 + BAND, o);
+      // one output channel per row of the file, a run usually the whole kernel. For each input channel, the
+      // writes are `taps` sequential streams (one per tap) and the reads walk all rows forward together,
+      // a few bytes each: every cache line is loaded about once (a 512x512x3x3 kernel is 9 MB)
+      forEachRun(data, c * taps, (run, first) => {
+        const rows = run.length / (c * taps);
         for (let ci = 0; ci < c; ci++)
           for (let tap = 0; tap < taps; tap++) {
-            const dst = (tap * c + ci) * o;
-            for (let oi = o0; oi < oEnd; oi++) out[dst + oi] = data[(oi * c + ci) * taps + tap];
+            const dst = (tap * c + ci) * o + first;
+            const src = ci * taps + tap;
+            for (let oi = 0; oi < rows; oi++) out[dst + oi] = run[oi * c * taps + src];
           }
-      }
+      });
       return out;
     },
   };
@@ -38,7 +42,7 @@ export function convFromOIHW(key: string, shape: number[], data: Float32Array): 
  * node's input); `transposed`: stored (in, out) instead (Caffe's InnerProduct transpose=true). Legacy
  * Caffe blobs are 4-D [1, 1, out, in]: the leading ones are dropped.
  */
-export function denseFromOutIn(key: string, shape: number[], data: Float32Array, input: [number, number, number], transposed = false): SourceTensor {
+export function denseFromOutIn(key: string, shape: number[], data: Floats, input: [number, number, number], transposed = false): SourceTensor {
   const dims = shape.length === 4 && shape[0] === 1 && shape[1] === 1 ? shape.slice(2) : shape;
   const [h, w, c] = input;
   const ok = dims.length === 2;
@@ -52,35 +56,41 @@ export function denseFromOutIn(key: string, shape: number[], data: Float32Array,
       // posec's row for input element (y, x, ch) is (y * w + x) * c + ch; the file's is (ch * h + y) * w + x
       const source = new Int32Array(features);
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) source[(y * w + x) * c + ch] = (ch * h + y) * w + x;
-      const out = new Float32Array(data.length);
-      if (transposed) {
-        for (let row = 0; row < features; row++) out.set(data.subarray(source[row] * units, (source[row] + 1) * units), row * units);
-        return out;
-      }
-      // a transpose in tiles of the file's order, so that reads and writes both stay in cache (VGG's fc6
-      // is 102M values; a row-by-row walk misses the cache on every read)
       const row = new Int32Array(features);
       for (let r = 0; r < features; r++) row[source[r]] = r;
+      const out = new Float32Array(data.length);
+      if (transposed) {
+        // the file's rows are input elements: each is copied whole to its posec row
+        forEachRun(data, units, (run, first) => {
+          for (let i = 0; i < run.length / units; i++) out.set(run.subarray(i * units, (i + 1) * units), row[first + i] * units);
+        });
+        return out;
+      }
+      // the file's rows are units; a transpose in tiles, so that reads and writes both stay in cache (VGG's
+      // fc6 is 102M values; a row-by-row walk misses the cache on every read)
       const TILE = 64;
-      for (let s0 = 0; s0 < features; s0 += TILE)
-        for (let u0 = 0; u0 < units; u0 += TILE) {
-          const sEnd = Math.min(s0 + TILE, features);
-          const uEnd = Math.min(u0 + TILE, units);
-          for (let u = u0; u < uEnd; u++) {
-            const base = u * features;
-            for (let src = s0; src < sEnd; src++) out[row[src] * units + u] = data[base + src];
+      forEachRun(data, features, (run, first) => {
+        const rows = run.length / features;
+        for (let s0 = 0; s0 < features; s0 += TILE)
+          for (let u0 = 0; u0 < rows; u0 += TILE) {
+            const sEnd = Math.min(s0 + TILE, features);
+            const uEnd = Math.min(u0 + TILE, rows);
+            for (let u = u0; u < uEnd; u++) {
+              const base = u * features;
+              for (let src = s0; src < sEnd; src++) out[row[src] * units + first + u] = run[base + src];
+            }
           }
-        }
+      });
       return out;
     },
   };
 }
 
 /** A per-channel vector; legacy Caffe blobs store it [1, 1, 1, C]. `map` transforms the values (e.g. unscale). */
-export function vector(key: string, shape: number[], data: Float32Array, map?: (v: Float32Array) => Float32Array, note?: string): SourceTensor {
+export function vector(key: string, shape: number[], data: Floats, map?: (v: Float32Array) => Float32Array, note?: string): SourceTensor {
   const n = count(shape);
   const plain = shape.filter((d) => d !== 1).length <= 1;
-  return { key, shape, posecShape: plain ? [n] : null, layout: "[C]", convert: () => (map ? map(data) : Float32Array.from(data)), note };
+  return { key, shape, posecShape: plain ? [n] : null, layout: "[C]", convert: () => (map ? map(toFloat32Array(data)) : toFloat32Array(data)), note };
 }
 
 /** A constant vector of `n` values (for layers Caffe applies without parameters, e.g. BatchNorm without Scale). */

@@ -10,6 +10,7 @@ import { spanText, type Ir, type IrNode } from "../../core/ir/types.js";
 import { inferShapes } from "../../core/shapes.js";
 import type { CaffeLayer, CaffeNet } from "./caffe.js";
 import { caffeNamesFor } from "./cmu-names.js";
+import { firstFloat } from "./float-source.js";
 import { constant, convFromOIHW, denseFromOutIn, vector } from "./layouts.js";
 import type { NodeSource, SourceMatch, SourceTensor } from "./map.js";
 import { WEIGHTS_MISMATCH } from "./map.js";
@@ -64,13 +65,13 @@ function tensorsFor(n: IrNode, layer: CaffeLayer, net: CaffeNet, used: Set<Caffe
       const slopes = at(0);
       const channels = input?.[2] ?? slopes.data.length;
       if (slopes.data.length === 1 && channels !== 1) {
-        return { alpha: { ...vector(blobKey(layer, 0), [channels], slopes.data, () => new Float32Array(channels).fill(slopes.data[0]), `one slope shared by all ${channels} channels (channel_shared)`), shape: slopes.shape } };
+        return { alpha: { ...vector(blobKey(layer, 0), [channels], slopes.data, () => new Float32Array(channels).fill(firstFloat(slopes.data)), `one slope shared by all ${channels} channels (channel_shared)`), shape: slopes.shape } };
       }
       return { alpha: b[0] && vector(blobKey(layer, 0), slopes.shape, slopes.data) };
     }
     case "bn": {
       if (b.length < 3) return {};
-      const factor = b[2].data[0];
+      const factor = firstFloat(b[2].data);
       const unscale = (v: Float32Array) => v.map((x) => (factor === 0 ? 0 : x / factor));
       const note = `divided by the scale factor (blob 2 = ${factor}), as Caffe does`;
       const eps = layer.params.bnEps ?? 1e-5;

@@ -1,24 +1,22 @@
-// A PyTorch state dict -> the spec's layers, by key. Two written conventions, tried per key:
+// A PyTorch state dict -> the spec's layers, by key. Keys are module paths of posec's generated model.py
+// (core/torch-names.ts: a node's scopes' labels and its own, `layer1_0_conv1` -> `layer1.0.conv1`). The
+// standard library labels its ResNets with torchvision's module names, so a torchvision ResNet's keys are
+// these paths as they are (conv1, bn1, layer<L>.<k>.conv<j> / bn<j>, layer<L>.<k>.downsample.0 / .1, fc).
+// Written conventions for what the paths cannot say:
 //
-// 1. posec's own generated program (`posec build --target pytorch`): `<layer>.<param>` with the layer's
-//    IR name (core/torch-names.ts, torchKey).
-// 2. torchvision's classifiers onto the standard library's blocks (models/std/resnet.posenet, vgg.posenet):
+//    state-dict key                                         model.py module path
+//    layer<L>.<k>.{se_module|se}.{fc1|conv_reduce|fc.0}.*   layer<L>.<k>.se_module.fc1   (SE-ResNet ports)
+//    layer<L>.<k>.{se_module|se}.{fc2|conv_expand|fc.2}.*   layer<L>.<k>.se_module.fc2
+//    features.<i>.* (torchvision's VGG-19)                  conv1_1 ... conv5_4, by torchvision's index table below
+//    classifier.0 / .3 / .6 (VGG-19)                        fc6 / fc7 / fc8   (fc6 read in C, H, W flatten order)
 //
-//    torchvision key                              spec layer (IR node)
-//    conv1.* / bn1.* / fc.*                       conv1 / bn1 / fc
-//    layer<L>.<k>.conv<j>.* / .bn<j>.*            layer<L>_<block><k+1>_conv<j> / _bn<j>   block: bottleneck | basic
-//    layer<L>.<k>.downsample.0.* / .1.*           layer<L>_<block><k+1>_conv<m> / _bn<m>   m = 4 (bottleneck), 3 (basic)
-//    layer<L>.<k>.{se_module|se}.{fc1|conv_reduce|fc.0}.*   layer<L>_<block><k+1>_se1_conv1   (SE-ResNet ports)
-//    layer<L>.<k>.{se_module|se}.{fc2|conv_expand|fc.2}.*   layer<L>_<block><k+1>_se1_conv2
-//    features.<i>.* (VGG-19)                      conv1_1 ... conv5_4, by torchvision's index table below
-//    classifier.0 / .3 / .6 (VGG-19)              fc6 / fc7 / fc8   (fc6 read in C, H, W flatten order)
-//
-//    param: weight -> kernel (conv, dense) or gamma (bn); bias -> bias or beta; running_mean ->
-//    moving_mean; running_var -> moving_variance. `num_batches_tracked` counters are not weights.
+// (models/std/vgg.posenet keeps Caffe's names, which CMU-Pose's caffemodels need.) param: weight -> kernel
+// (conv, dense) or gamma (bn); bias -> bias or beta; running_mean -> moving_mean; running_var ->
+// moving_variance. `num_batches_tracked` counters are not weights.
 // A DataParallel `module.` prefix on every key is dropped. An SE layer whose shape differs from the
 // file's (another reduction ratio, e.g. R=8 in the spec and R=16 in the file) is initialised fresh and
 // reported, not an error: that is the one difference the SE-ResNet recipes expect.
-import { torchKey } from "../../core/torch-names.js";
+import { torchKeys, torchPaths } from "../../core/torch-names.js";
 import type { Ir, IrNode } from "../../core/ir/types.js";
 import { inferShapes } from "../../core/shapes.js";
 import { modelParams } from "../../core/params/index.js";
@@ -35,25 +33,14 @@ const VGG_CLASSIFIER: Record<number, string> = { 0: "fc6", 3: "fc7", 6: "fc8" };
 const SE_FIRST = new Set(["fc1", "conv_reduce", "fc.0"]);
 const SE_SECOND = new Set(["fc2", "conv_expand", "fc.2"]);
 
-/** The spec layer and torch parameter name of a torchvision key, or null when the convention has none. */
-export function torchvisionNode(key: string, has: (node: string) => boolean): { node: string; param: string } | null {
-  const block = (l: string, k: string) => ["bottleneck", "basic"].map((b) => `layer${l}_${b}${Number(k) + 1}`).find((p) => has(`${p}_conv1`)) ?? `layer${l}_bottleneck${Number(k) + 1}`;
-  let m = key.match(/^(conv1|bn1|fc)\.(\w+)$/);
-  if (m) return { node: m[1], param: m[2] };
-  m = key.match(/^layer(\d+)\.(\d+)\.(conv|bn)(\d+)\.(\w+)$/);
-  if (m) return { node: `${block(m[1], m[2])}_${m[3]}${m[4]}`, param: m[5] };
-  m = key.match(/^layer(\d+)\.(\d+)\.downsample\.([01])\.(\w+)$/);
-  if (m) {
-    const b = block(m[1], m[2]);
-    const index = b.includes("_basic") ? 3 : 4;
-    return { node: `${b}_${m[3] === "0" ? "conv" : "bn"}${index}`, param: m[4] };
-  }
-  m = key.match(/^layer(\d+)\.(\d+)\.(?:se_module|se)\.(fc\.\d|\w+)\.(weight|bias)$/);
-  if (m && (SE_FIRST.has(m[3]) || SE_SECOND.has(m[3]))) return { node: `${block(m[1], m[2])}_se1_conv${SE_FIRST.has(m[3]) ? 1 : 2}`, param: m[4] };
+/** The model.py module path and torch parameter name of a key the written conventions rename, else null. */
+export function torchvisionNode(key: string): { path: string; param: string } | null {
+  let m = key.match(/^(.+)\.(?:se_module|se)\.(fc\.\d|\w+)\.(weight|bias)$/);
+  if (m && (SE_FIRST.has(m[2]) || SE_SECOND.has(m[2]))) return { path: `${m[1]}.se_module.${SE_FIRST.has(m[2]) ? "fc1" : "fc2"}`, param: m[3] };
   m = key.match(/^features\.(\d+)\.(weight|bias)$/);
-  if (m && VGG19_FEATURES[Number(m[1])]) return { node: VGG19_FEATURES[Number(m[1])], param: m[2] };
+  if (m && VGG19_FEATURES[Number(m[1])]) return { path: VGG19_FEATURES[Number(m[1])], param: m[2] };
   m = key.match(/^classifier\.(\d+)\.(weight|bias)$/);
-  if (m && VGG_CLASSIFIER[Number(m[1])]) return { node: VGG_CLASSIFIER[Number(m[1])], param: m[2] };
+  if (m && VGG_CLASSIFIER[Number(m[1])]) return { path: VGG_CLASSIFIER[Number(m[1])], param: m[2] };
   return null;
 }
 
@@ -75,6 +62,8 @@ function tensorFor(n: IrNode, key: string, t: TorchTensor, input: [number, numbe
 export function matchTorch(stateDict: Map<string, TorchTensor>, ir: Ir): SourceMatch {
   const keys = [...stateDict.keys()];
   const strip = keys.length > 0 && keys.every((k) => k.startsWith("module.")) ? "module.".length : 0;
+  const torchKey = torchKeys(ir);
+  const byPath = new Map([...torchPaths(ir)].map(([node, path]) => [path, node]));
   const nodes = new Map(ir.nodes.map((n) => [n.name, n]));
   const generated = new Map(modelParams(ir).map((p) => [torchKey(p.name), p]));
   const shapes = inferShapes(ir, ir.input.height, ir.input.width).report?.shapes;
@@ -90,8 +79,9 @@ export function matchTorch(stateDict: Map<string, TorchTensor>, ir: Ir): SourceM
       continue;
     }
     const gen = generated.get(key);
-    const target = gen ? { node: gen.node, param: key.slice(key.lastIndexOf(".") + 1) } : torchvisionNode(key, (n) => nodes.has(n));
-    if (!gen && target) usedTorchvision++;
+    const renamed = gen ? null : torchvisionNode(key);
+    const target = gen ? { node: gen.node, param: key.slice(key.lastIndexOf(".") + 1) } : renamed && { node: byPath.get(renamed.path) ?? renamed.path, param: renamed.param };
+    if (renamed) usedTorchvision++;
     const node = target && nodes.get(target.node);
     const role = node && roleOf(node.op, target.param);
     if (!node || !role) {
@@ -104,13 +94,13 @@ export function matchTorch(stateDict: Map<string, TorchTensor>, ir: Ir): SourceM
     entry.tensors[role] = tensor;
     // another SE reduction ratio than the file's: the SE layer starts fresh
     const want = specShape.get(`${node.name}/${role}`);
-    if (/_se\d+_conv\d+$/.test(node.name) && want && tensor.posecShape && want.join() !== tensor.posecShape.join()) {
+    if (ir.scopes[node.scope]?.block === "se" && want && tensor.posecShape && want.join() !== tensor.posecShape.join()) {
       entry.fresh = `the file's SE layer \`${entry.from}\` is ${tensor.posecShape.join("x")} (another reduction ratio), the spec's is ${want.join("x")}: initialised fresh`;
     }
     out.set(node.name, entry);
   }
   const notes = counters ? [`${counters} BatchNorm num_batches_tracked counters skipped (bookkeeping, not weights)`] : [];
-  // torchvision's stem and classifier keys (conv1, bn1, fc) coincide with posec's generated names
-  const format = usedTorchvision > 0 ? "PyTorch state dict (torchvision naming)" : "PyTorch state dict (posec's generated naming)";
+  // the standard ResNets' torchvision keys are posec's generated model.py paths: one naming
+  const format = usedTorchvision > 0 ? "PyTorch state dict (torchvision naming)" : "PyTorch state dict (model.py / torchvision module paths)";
   return { format, nodes: out, ignored, notes };
 }

@@ -55,6 +55,37 @@ export interface SourceMatch {
 const fmt = (s: number[] | null) => (s ? `[${s.join(", ")}]` : "(no such shape)");
 
 /**
+ * Why a spec layer the file lacks starts fresh. When the file sets other layers of the same block call or
+ * group (e.g. a ResNet bottleneck whose SE module an ImageNet ResNet does not have), the reason names that
+ * block, so that a layer the file's network lacks is told apart from a layer outside the file's network.
+ */
+function missingLayerReason(ir: Ir, match: SourceMatch): (node: string) => string {
+  const scopes = ir.scopes ?? [];
+  const withTensors = new Set<number>();
+  for (const n of ir.nodes) {
+    if (!match.nodes.has(n.name)) continue;
+    for (let s: number | null = n.scope; s !== null && s !== undefined && !withTensors.has(s); s = scopes[s]?.parent ?? null) withTensors.add(s);
+  }
+  const path = (id: number): string => {
+    const labels: string[] = [];
+    for (let s: number | null = id; s !== null; s = scopes[s]?.parent ?? null) if (scopes[s]?.label) labels.unshift(scopes[s].label);
+    return labels.join(".");
+  };
+  const nodeScope = new Map(ir.nodes.map((n) => [n.name, n.scope]));
+  return (node) => {
+    for (let s: number | null = nodeScope.get(node) ?? null; s !== null && s !== undefined; s = scopes[s]?.parent ?? null) {
+      const scope = scopes[s];
+      if (!scope || scope.kind === "model" || scope.kind === "backbone") break;
+      if (withTensors.has(s) && (scope.kind === "block" || scope.kind === "group")) {
+        const what = scope.block ? `a \`${scope.block}\` block` : "a group";
+        return `the file sets the other layers of \`${path(s)}\` (${what}) but has none for \`${node}\`: initialised as the spec says`;
+      }
+    }
+    return `the file has no layer for \`${node}\``;
+  };
+}
+
+/**
  * The weight set for `ir` from a match: loaded tensors, seeded fresh ones (`seed`, as `posec train`
  * initialises) for the rest, and the report. Throws PN5311 naming every misfit. Consumes `match`: each
  * file tensor is released once converted.
@@ -66,12 +97,13 @@ export function assembleWeights(ir: Ir, match: SourceMatch, file: string, seed: 
   const problems: string[] = [];
   const loaded = new Map<string, Float32Array>();
   const ignored = [...match.ignored];
+  const missingReason = missingLayerReason(ir, match);
   for (const spec of specs) {
     const node = nodes.get(spec.node)!;
     const where = spanText(node.span);
     const source = match.nodes.get(spec.node);
     if (!source || source.fresh !== undefined) {
-      const reason = source?.fresh ?? `the file has no layer for \`${spec.node}\``;
+      const reason = source?.fresh ?? missingReason(spec.node);
       entries.push({ tensor: spec.name, status: "fresh", shape: spec.shape, source: null, reason, spec: where });
       continue;
     }

@@ -11,7 +11,7 @@
 import { crc32 } from "node:zlib";
 import type { Ir } from "../../core/ir/types.js";
 import { modelParams, type WeightSet } from "../../core/params/index.js";
-import { torchAttr, torchKey } from "../../core/torch-names.js";
+import { torchKeys, torchPaths } from "../../core/torch-names.js";
 
 export interface TorchEntry {
   key: string;
@@ -24,6 +24,8 @@ export interface TorchEntry {
 export function torchStateDict(ir: Ir, weights: WeightSet): TorchEntry[] {
   const out: TorchEntry[] = [];
   const bnNodes = new Set<string>();
+  const torchKey = torchKeys(ir);
+  const paths = torchPaths(ir);
   for (const p of modelParams(ir)) {
     const w = weights.get(p.name);
     if (!w) throw new Error(`no weights for ${p.name}`);
@@ -45,7 +47,7 @@ export function torchStateDict(ir: Ir, weights: WeightSet): TorchEntry[] {
     if (p.role === "moving_variance") bnNodes.add(p.node);
     out.push({ key: torchKey(p.name), shape, data });
   }
-  for (const node of bnNodes) out.push({ key: `${torchAttr(node)}.num_batches_tracked`, shape: [], data: 0n });
+  for (const node of bnNodes) out.push({ key: `${paths.get(node)}.num_batches_tracked`, shape: [], data: 0n });
   return out;
 }
 

@@ -1,9 +1,9 @@
 // A streaming reader of the protobuf wire format, for files too large to hold twice in memory (a
-// caffemodel is mostly float blobs: 200 MB of VGG weights). It reads the file through one fixed-size
-// window; varints, keys and short strings come from the window, and long float runs are read by the
-// caller straight from the file into their final Float32Array (`readInto`), so the file's bytes are
-// never held as a whole. Every read checks the end of the file and of the enclosing message, and a
-// failure names the file and the byte offset.
+// caffemodel is mostly float blobs: 200 MB of VGG weights). It reads the file through one small window:
+// varints, keys and short strings come from the window; long float runs are skipped (`advance`) and
+// their file offsets kept, so that they can be read later straight into their final arrays
+// (float-source.ts). Skipping a run costs nothing: the window is refilled at the next field. Every read
+// checks the end of the file and of the enclosing message, and a failure names the file and the byte offset.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { PosecError } from "../errors.js";
 
@@ -15,12 +15,15 @@ export const WIRE_FIXED64 = 1;
 export const WIRE_BYTES = 2;
 export const WIRE_FIXED32 = 5;
 
-const WINDOW = 1 << 20;
+// small, because it is refilled after every skipped float run: a 1 MiB window would read most of the file
+const WINDOW = 1 << 16;
 
 export class WireReader {
   private readonly fd: number;
   /** file size in bytes */
   readonly size: number;
+  /** the file's modification time when opened (FileFloats checks it before reading values later) */
+  readonly mtimeMs: number;
   private readonly window = Buffer.allocUnsafe(WINDOW);
   /** file offset of window[0], and how many window bytes are valid */
   private windowStart = 0;
@@ -34,7 +37,9 @@ export class WireReader {
     } catch (e) {
       throw new PosecError(`${path}: cannot read the ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, WEIGHTS_UNREADABLE);
     }
-    this.size = fstatSync(this.fd).size;
+    const st = fstatSync(this.fd);
+    this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
   }
 
   close(): void {
@@ -121,27 +126,6 @@ export class WireReader {
     const v = this.window.readDoubleLE(this.pos - this.windowStart);
     this.pos += 8;
     return v;
-  }
-
-  /**
-   * Copies the next `target.length` bytes into `target`: what the window already holds, then the rest
-   * straight from the file (no intermediate buffer for long runs).
-   */
-  readInto(target: Uint8Array): void {
-    const n = target.length;
-    if (this.pos + n > this.size) this.fail(`${n} bytes of data run past the end of the file (truncated)`);
-    let done = 0;
-    const inWindow = this.windowStart + this.windowLength - this.pos;
-    if (this.pos >= this.windowStart && inWindow > 0) {
-      done = Math.min(n, inWindow);
-      target.set(this.window.subarray(this.pos - this.windowStart, this.pos - this.windowStart + done));
-    }
-    while (done < n) {
-      const r = readSync(this.fd, target, done, n - done, this.pos + done);
-      if (r === 0) this.fail("the file ends inside a data field (truncated)", this.pos + done);
-      done += r;
-    }
-    this.pos += n;
   }
 
   /** Skips a field of the given wire type (its key already read). */

@@ -23,7 +23,7 @@ describe("posec build without --target", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["onnx", "tfjs"]);
     expect(readdirSync(join(out, "onnx"))).toEqual(["model.onnx"]);
-    expect(readdirSync(join(out, "tfjs")).sort()).toEqual(["README.md", "model.ir.json", "model.ts", "package.json", `posec-${pkg.version}.tgz`, "train.ts", "tsconfig.json"]);
+    expect(readdirSync(join(out, "tfjs")).sort()).toEqual(["README.md", "model.ir.json", "model.ts", "package.json", `posec-runtime-${pkg.version}.tgz`, "train.ts", "tsconfig.json"]);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`small_resnet18_cmupose (${SPEC}): input 128×128×3`);
     expect(lines).toContain(`onnx    wrote ${out}/onnx/model.onnx`);

@@ -3,12 +3,41 @@
 // taken from the IR the compiler produced before that work (commit b13de57): a SHA-256 of each spec's
 // structure (tensors, and per node its name, op, part, inputs and attributes; the outputs and stages)
 // without source spans, which move when the library is edited.
+// Since then the standard library's ResNets are labelled with torchvision's module names (issue 13: model.py's
+// module paths are torchvision's keys): `layer1_bottleneck1_conv1` is `layer1_0_conv1`, the projection shortcut
+// `..._conv4`/`_bn4` (`_conv3`/`_bn3` in a basic block) is `..._downsample_0`/`_1`, SE's `..._se1_conv1` is
+// `..._se_module_fc1`. The fingerprints are taken with those names mapped back (`legacyName`): a network that
+// equals the old one up to that renaming still matches, anything else does not.
+// The IR's block scopes (ir.scopes, node.scope/label) are new and not part of the fingerprint.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Ir } from "../../core/ir/types.js";
 import { compileIr } from "../helpers.js";
 
+/** The name a std ResNet layer had before the torchvision relabelling (other names are unchanged). */
+function legacyNames(ir: Ir): (name: string) => string {
+  const unit = ir.nodes.some((n) => /^layer\d+_\d+_conv3$/.test(n.name)) ? "bottleneck" : "basic";
+  const shortcut = unit === "bottleneck" ? 4 : 3;
+  return (name) => {
+    const m = /^(layer\d+)_(\d+)_(.*)$/.exec(name);
+    if (!m || !ir.nodes.some((n) => n.name === `${m[1]}_0_conv1`)) return name;
+    const rest = m[3]
+      .replace(/^downsample_0$/, `conv${shortcut}`)
+      .replace(/^downsample_1$/, `bn${shortcut}`)
+      .replace(/^se_module_(fc\d)(_\w+)?$/, (_, fc: string, act = "") => `se1_conv${fc.slice(2)}${act}`)
+      .replace(/^se_module_/, "se1_");
+    return `${m[1]}_${unit}${Number(m[2]) + 1}_${rest}`;
+  };
+}
+
 function fingerprint(ir: Ir): string {
+  const old = legacyNames(ir);
+  ir = {
+    ...ir,
+    outputs: Object.fromEntries(Object.entries(ir.outputs).map(([k, t]) => [k, old(t)])),
+    tensors: ir.tensors.map((t) => ({ ...t, name: old(t.name), producer: t.producer && old(t.producer) })),
+    nodes: ir.nodes.map((n) => ({ ...n, name: old(n.name), inputs: n.inputs.map(old) })),
+  };
   const lines = [
     `outputs ${JSON.stringify(ir.outputs)}`,
     `stages ${JSON.stringify(ir.stages && { ...ir.stages, span: undefined })}`,

@@ -68,4 +68,37 @@ describe("tampered IR is rejected", () => {
     const r = await tamper((d) => (d.version = 2));
     expect(r.diagnostics[0].code).toBe("PN4002");
   });
+  it("no block scopes (an IR from before them): PN4002, compile again", async () => {
+    const r = await tamper((d) => delete d.scopes);
+    expect(r.diagnostics[0].code).toBe("PN4002");
+    expect(r.diagnostics[0].message).toMatch(/no block scopes .* compile the spec again/);
+  });
+  it("a node in a scope that does not exist, or not named after its label", async () => {
+    const missing = await tamper((d) => (d.nodes[4].scope = 999));
+    expect(missing.diagnostics[0].message).toMatch(/node `layer1_0_conv1`: its scope 999 does not exist/);
+    const label = await tamper((d) => (d.nodes[4].label = "conv9"));
+    expect(label.diagnostics[0].message).toMatch(/its name does not end with its label `conv9`/);
+  });
+  it("a scope whose parent comes after it, or a block call without its block", async () => {
+    const parent = await tamper((d) => (d.scopes[3].parent = 7));
+    expect(parent.diagnostics.map((x) => x.message).join()).toMatch(/only scope 0 has no parent, and a parent comes before its children/);
+    const block = await tamper((d) => (d.scopes.find((s: { kind: string }) => s.kind === "block").block = null));
+    expect(block.diagnostics.map((x) => x.message).join()).toMatch(/a block call names its block/);
+  });
+});
+
+describe("block scopes", () => {
+  it("record the spec's nesting: ResNet-18's units under `layer1`, torchvision's labels, the bound arguments", async () => {
+    const { ir } = await built("models/small_resnet18_cmupose.posenet");
+    const node = ir.nodes.find((n) => n.name === "layer2_0_downsample_0")!;
+    const chain: string[] = [];
+    for (let s: number | null = node.scope; s !== null; s = ir.scopes[s].parent) chain.unshift(`${ir.scopes[s].kind}:${ir.scopes[s].label}`);
+    expect(chain).toEqual(["model:", "backbone:", "block:", "block:", "group:layer2", "block:0", "group:downsample"]);
+    expect(node.label).toBe("0");
+    const unit = ir.scopes[ir.scopes[node.scope].parent!];
+    expect(unit).toMatchObject({ block: "basic", args: { width: 64, stride: 2, se: 0 }, prefix: "layer2_0_" });
+    const stage = ir.scopes.find((s) => s.kind === "stages")!;
+    expect(stage.label).toBe("refine");
+    expect(ir.scopes.filter((s) => s.parent === stage.id).map((s) => s.label)).toEqual(["0", "1"]);
+  });
 });

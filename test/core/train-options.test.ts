@@ -41,12 +41,11 @@ describe("the table", () => {
 
   it("gives each program its options", () => {
     const names = (t: "posec" | "tfjs" | "pytorch") => optionsFor(t).map((o) => o.name);
-    const shared = ["data", "out", "steps", "epochs", "batch", "lr", "seed", "threads"];
+    const shared = ["data", "out", "steps", "epochs", "batch", "lr", "seed", "init-from", "threads"];
     expect(names("pytorch")).toEqual(shared);
-    expect(names("tfjs")).toEqual(["data", "out", "steps", "epochs", "batch", "lr", "seed", "resume", "backend", "threads", "workers", "skip-bad", "time-limit"]);
-    // --init-from (start from weights, runtime/weights/start.ts) is posec train's alone for now
-    expect(names("posec").filter((n) => n !== "init-from")).toEqual(names("tfjs"));
-    expect(names("posec")).toContain("init-from");
+    expect(names("tfjs")).toEqual(["data", "out", "steps", "epochs", "batch", "lr", "seed", "resume", "init-from", "backend", "threads", "workers", "skip-bad", "time-limit"]);
+    // --init-from (start from weights) is all three's: posec's runtime/weights/start.ts, train.py's init_from
+    expect(names("posec")).toEqual(names("tfjs"));
   });
 });
 

@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCheckpoint } from "../../runtime/train/checkpoint.js";
+import { readCheckpoint } from "../../runtime/checkpoint/write.js";
 import { expectNoTrace, expectPnError, posec, tempDir, TINY } from "./helpers.js";
 
 const tmp = tempDir("resume");

@@ -16,9 +16,9 @@ function fmt(text: string, file = "spec.posenet"): string {
   return formatFile(p.ast, p.comments, text);
 }
 
-/** The IR without source positions. */
+/** The IR without source positions (a scope's `definition` is one too). */
 function meaning(ir: Ir): unknown {
-  return JSON.parse(JSON.stringify(ir, (k, v) => (k === "span" || k === "callers" ? undefined : v)));
+  return JSON.parse(JSON.stringify(ir, (k, v) => (k === "span" || k === "callers" || k === "definition" ? undefined : v)));
 }
 
 describe("posec fmt", () => {

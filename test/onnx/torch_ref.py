@@ -113,6 +113,8 @@ def make_runner(ir, weights, dtype):
                 y = torch.relu(x0)
             elif op == "sigmoid":
                 y = torch.sigmoid(x0)
+            elif op == "silu":
+                y = F.silu(x0)  # PyTorch's own x * sigmoid(x)
             elif op == "tanh":
                 y = torch.tanh(x0)
             elif op == "leakyrelu":

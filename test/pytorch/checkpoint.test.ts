@@ -35,7 +35,7 @@ with open("${tmp.dir}/ckpt.pt", "wb") as f:
     torch.save({"model": sd, "optimizer": opt.state_dict(), "step": 3, "seed": 1}, f)
 torch.save({"module." + k: v for k, v in sd.items()}, "${tmp.dir}/ddp.pt")
 bad = dict(sd)
-del bad["stage1_paf_conv1.bias"]
+del bad["first.paf.conv1.bias"]
 bad["conv1.weight"] = bad["conv1.weight"][:, :2]
 bad["extra.weight"] = torch.zeros(3)
 torch.save(bad, "${tmp.dir}/bad.pt")
@@ -80,7 +80,7 @@ describe("readTorchStateDict", () => {
 
   it("finds the state dict under \"model\" in a checkpoint saved to a file object", () => {
     const sd = readTorchStateDict(join(tmp.dir, "ckpt.pt"));
-    expect(sd.has("stage3_heatmap_conv4.bias")).toBe(true);
+    expect(sd.has("refine.1.heatmap.conv4.bias")).toBe(true); // stage 3: the second of the refine stages
     expect([...sd.keys()].some((k) => k.startsWith("optimizer") || k === "step")).toBe(false);
   });
 
@@ -139,7 +139,7 @@ describe("torchToPosecWeights", () => {
     expect(error).toBeInstanceOf(PosecError);
     const msg = (error as PosecError).message;
     expect(msg).toMatch(/^bad\.pt does not fit small_resnet18_cmupose/);
-    expect(msg).toContain("stage1_paf_conv1.bias (stage1_paf_conv1/bias) is missing");
+    expect(msg).toContain("first.paf.conv1.bias (stage1_paf_conv1/bias) is missing");
     expect(msg).toContain("conv1.weight (conv1/kernel) has shape [32, 2, 7, 7], the spec needs [32, 3, 7, 7]");
     expect(msg).toContain("extra.weight is not a parameter of small_resnet18_cmupose");
   });

@@ -11,7 +11,7 @@ import { posec } from "../cli/run.js";
 const tmp = mkdtempSync(join(tmpdir(), "posec-tfjs-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const SPEC = "test/tfjs-codegen/fixtures/golden_hand.posenet";
-const TFJS_FILES = ["README.md", "model.ir.json", "model.ts", "package.json", `posec-${pkg.version}.tgz`, "train.ts", "tsconfig.json"];
+const TFJS_FILES = ["README.md", "model.ir.json", "model.ts", "package.json", `posec-runtime-${pkg.version}.tgz`, "train.ts", "tsconfig.json"];
 
 describe("posec build --target tfjs", () => {
   it("writes the program alone, and the same files beside the ir and onnx targets in one call", () => {
@@ -19,7 +19,7 @@ describe("posec build --target tfjs", () => {
     const r1 = posec(["build", SPEC, "--target", "tfjs", "--out", alone]);
     expect(r1.code, r1.stderr).toBe(0);
     expect(readdirSync(alone).sort()).toEqual(TFJS_FILES);
-    expect(r1.stdout).toContain(`tfjs    wrote ${alone}/: model.ts, train.ts, package.json, tsconfig.json, README.md, model.ir.json, posec-${pkg.version}.tgz`);
+    expect(r1.stdout).toContain(`tfjs    wrote ${alone}/: model.ts, train.ts, package.json, tsconfig.json, README.md, model.ir.json, posec-runtime-${pkg.version}.tgz`);
 
     // several targets: one folder each, the tfjs program's files unchanged
     const all = join(tmp, "all");

@@ -1,11 +1,11 @@
 // Shared helpers for the tfjs-target tests: emitting a spec's program into a folder, and the harness that
 // lets such folders resolve their dependencies the way `npm install` would: a node_modules beside them with
-// `posec` linked to this repository (its package.json `exports` point at dist/, built by `npm run build`)
-// and `@tensorflow/*`, `@types/node` linked to the repository's own copies.
+// a copy of the runtime package the build writes (dist/runtime-package, what `posec build` packs beside the
+// program) and the packages it declares, `@tensorflow/tfjs` and `@types/node` linked to the repository's copies.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { emitTfjs } from "../../compiler/emit/tfjs/index.js";
 import { compileIr, REPO } from "../helpers.js";
 
@@ -24,14 +24,22 @@ export async function writeProgram(spec: string, dir: string): Promise<string> {
   return dir;
 }
 
-/** A temp folder whose node_modules resolves `posec`, `@tensorflow/tfjs` and `@types/node` like an install. */
+/**
+ * A temp folder whose node_modules resolves `@posec/runtime`, its dependencies, `@tensorflow/tfjs` and
+ * `@types/node` like an install. The runtime package is copied, not linked (a rebuild of dist/ meanwhile
+ * must not pull it away), and only the packages it declares are there, so a dependency it lacks shows.
+ */
 export function harness(prefix: string): { dir: string; remove: () => void } {
-  if (!existsSync(join(REPO, "dist", "types", "runtime", "index.d.ts"))) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
+  const runtime = join(REPO, "dist", "runtime-package");
+  if (!existsSync(join(runtime, "dist", "types", "runtime", "index.d.ts"))) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
   const dir = mkdtempSync(join(tmpdir(), `posec-${prefix}-`));
-  mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
-  symlinkSync(REPO, join(dir, "node_modules", "posec"), "dir");
-  symlinkSync(join(REPO, "node_modules", "@tensorflow"), join(dir, "node_modules", "@tensorflow"), "dir");
-  symlinkSync(join(REPO, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
+  const modules = join(dir, "node_modules");
+  cpSync(runtime, join(modules, "@posec", "runtime"), { recursive: true });
+  const { dependencies } = JSON.parse(readFileSync(join(modules, "@posec", "runtime", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  for (const name of new Set([...Object.keys(dependencies), "@tensorflow/tfjs", "@types/node"])) {
+    mkdirSync(dirname(join(modules, name)), { recursive: true });
+    symlinkSync(join(REPO, "node_modules", name), join(modules, name), "dir");
+  }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

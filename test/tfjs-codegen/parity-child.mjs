@@ -1,6 +1,6 @@
 // Run by parity.test.ts in a child process: builds one network twice, with the generated program's
 // model (DIR/dist/model.js, compiled by tsc) and with posec's runtime builder from the IR
-// (runtime/model/build.ts, here through the `posec/runtime` bundle), gives both the same weights, and
+// (runtime/model/build.ts, here through the `@posec/runtime` package), gives both the same weights, and
 // prints what the test compares as JSON on stdout.
 //   node parity-child.mjs DIR HEIGHT WIDTH cpu|wasm
 // The weights are posec's seeded initial ones with the batch-norm statistics, gammas, betas and biases
@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { buildModel as runtimeBuild, getWeights, initialWeights, loadIr, modelParams } from "posec/runtime";
+import { buildModel as runtimeBuild, getWeights, initialWeights, loadIr, modelParams } from "@posec/runtime";
 
 const [dir, height, width, backend] = process.argv.slice(2);
 const size = [Number(height), Number(width)];

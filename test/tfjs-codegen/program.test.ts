@@ -2,7 +2,7 @@
 // tsconfig (one tsc process for all of them), the small spec's program trains on the synthetic set the way
 // `posec train` does (same losses step by step, interchangeable checkpoints), and the network model.ts
 // builds equals the runtime's network from the IR (layer names, parameters, outputs for shared weights).
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO, ZOO } from "../helpers.js";
@@ -69,10 +69,17 @@ describe("generated tfjs programs", () => {
   const PARITY: [string, string, number, number][] = [
     [SMALL, "cpu", 64, 64],
     ["models/se_resnet_cmupose.posenet", "wasm", 32, 32],
+    // model.ts's functions and loops: stage groups whose layer names carry the stage number, mconv's
+    // chain (BODY_25); blocks with and without a stride, dilated depthwise convolutions (Lightweight)
+    ["models/openpose_body25.posenet", "wasm", 32, 32],
+    ["models/lightweight_openpose.posenet", "wasm", 32, 32],
     ["test/tfjs-codegen/fixtures/every_op.posenet", "cpu", 23, 29],
   ];
   it.each(PARITY)("build the runtime's network for %s (layers, parameters, outputs within 1e-5)", (spec, backend, h, w) => {
-    const r = run(process.execPath, [join(REPO, "test", "tfjs-codegen", "parity-child.mjs"), join(tmp.dir, name(spec)), String(h), String(w), backend], tmp.dir);
+    // run from the harness folder, so that its imports resolve there like a user's script beside the programs
+    const child = join(tmp.dir, "parity-child.mjs");
+    copyFileSync(join(REPO, "test", "tfjs-codegen", "parity-child.mjs"), child);
+    const r = run(process.execPath, [child, join(tmp.dir, name(spec)), String(h), String(w), backend], tmp.dir);
     expect(r.code, r.stderr).toBe(0);
     const { generated, reference, inference, training } = JSON.parse(r.stdout);
     expect(generated.layers).toEqual(reference.layers);

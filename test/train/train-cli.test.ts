@@ -5,7 +5,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readCheckpoint } from "../../runtime/train/checkpoint.js";
+import { readCheckpoint } from "../../runtime/checkpoint/write.js";
 import { posec } from "../cli/run.js";
 import { REPO } from "../helpers.js";
 

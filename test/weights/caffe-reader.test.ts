@@ -14,7 +14,7 @@ import { isPosecError } from "../../runtime/errors.js";
 import { readCaffeModel } from "../../runtime/weights/caffe.js";
 import { loadForeignWeights } from "../../runtime/weights/load.js";
 import { assertStrict } from "../../runtime/weights/report.js";
-import { compileText, posecErrorOf } from "../helpers.js";
+import { compileText, posecErrorOf, posecErrorOfAsync } from "../helpers.js";
 
 const PYTHON = "/usr/bin/python3";
 const REF = join(import.meta.dirname, "caffe_ref.py");
@@ -96,15 +96,6 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
 }
 
 
-async function posecErrorAsync(f: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await f();
-  } catch (e) {
-    if (!isPosecError(e)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error("no error");
-}
 
 describe("caffemodel import against OpenCV", () => {
   const tiny = writeModel(PROTOTXT, "tiny", 11);
@@ -164,7 +155,7 @@ describe("caffemodel import against OpenCV", () => {
 
   it("a shape that does not fit is PN5311 naming the blob, the spec tensor and its line", async () => {
     const ir = compileText(work, SPEC(7), "tiny7");
-    const e = await posecErrorAsync(() => loadForeignWeights(tiny.model, ir, 1));
+    const e = await posecErrorOfAsync(() => loadForeignWeights(tiny.model, ir, 1));
     expect(e.code).toBe("PN5311");
     expect(e.message).toMatch(/`conv2` blob 0 .* is \[6, 4, 1, 1\] \(OIHW, \[1, 1, 4, 6\] in posec's layout\), but `conv2\/kernel` at .*tiny7\.posenet:8:3 needs \[1, 1, 4, 7\]/);
   });

@@ -1,8 +1,11 @@
-// The written naming conventions, row by row (runtime/weights/cmu-names.ts, map-torchvision.ts): the
-// expected names are CMU's prototxt layer names and torchvision's state-dict keys, typed from those files.
+// The written naming conventions, row by row (runtime/weights/cmu-names.ts, map-torchvision.ts,
+// core/torch-names.ts): the expected names are CMU's prototxt layer names and torchvision's state-dict keys,
+// typed from those files.
 import { describe, expect, it } from "vitest";
 import { caffeNamesFor } from "../../runtime/weights/cmu-names.js";
+import { torchPaths } from "../../core/torch-names.js";
 import { torchvisionNode } from "../../runtime/weights/map-torchvision.js";
+import { compileIr } from "../helpers.js";
 
 describe("CMU's Caffe layer names", () => {
   it.each([
@@ -20,31 +23,36 @@ describe("CMU's Caffe layer names", () => {
 });
 
 describe("torchvision keys", () => {
-  const bottleneck = (n: string) => /^layer\d_bottleneck\d+_/.test(n);
-  const basic = (n: string) => /^layer\d_basic\d+_/.test(n);
-  it.each([
-    ["conv1.weight", bottleneck, { node: "conv1", param: "weight" }],
-    ["bn1.running_var", bottleneck, { node: "bn1", param: "running_var" }],
-    ["fc.bias", bottleneck, { node: "fc", param: "bias" }],
-    ["layer1.0.conv3.weight", bottleneck, { node: "layer1_bottleneck1_conv3", param: "weight" }],
-    ["layer3.5.bn2.running_mean", bottleneck, { node: "layer3_bottleneck6_bn2", param: "running_mean" }],
-    ["layer2.0.downsample.0.weight", bottleneck, { node: "layer2_bottleneck1_conv4", param: "weight" }],
-    ["layer2.0.downsample.1.bias", bottleneck, { node: "layer2_bottleneck1_bn4", param: "bias" }],
-    ["layer2.0.downsample.0.weight", basic, { node: "layer2_basic1_conv3", param: "weight" }],
-    ["layer4.1.bn2.weight", basic, { node: "layer4_basic2_bn2", param: "weight" }],
-    ["layer1.2.se_module.fc1.weight", bottleneck, { node: "layer1_bottleneck3_se1_conv1", param: "weight" }],
-    ["layer1.2.se.fc2.bias", bottleneck, { node: "layer1_bottleneck3_se1_conv2", param: "bias" }],
-    ["layer1.2.se.conv_reduce.weight", bottleneck, { node: "layer1_bottleneck3_se1_conv1", param: "weight" }],
-    ["layer1.2.se_module.fc.2.weight", bottleneck, { node: "layer1_bottleneck3_se1_conv2", param: "weight" }],
-    ["features.0.weight", bottleneck, { node: "conv1_1", param: "weight" }],
-    ["features.34.bias", bottleneck, { node: "conv5_4", param: "bias" }],
-    ["classifier.0.weight", bottleneck, { node: "fc6", param: "weight" }],
-    ["classifier.6.bias", bottleneck, { node: "fc8", param: "bias" }],
-  ] as const)("%s", (key, has, expected) => {
-    expect(torchvisionNode(key, (n) => has(n))).toEqual(expected);
+  // the standard ResNets' layers sit at torchvision's module paths (core/torch-names.ts, torchPaths)
+  it("resnet50 and resnet18: torchvision's keys are the model.py module paths of the standard library's layers", () => {
+    const r50 = torchPaths(compileIr("models/reference/resnet50.posenet"));
+    expect(r50.get("conv1")).toBe("conv1");
+    expect(r50.get("bn1")).toBe("bn1");
+    expect(r50.get("fc")).toBe("fc");
+    expect(r50.get("layer1_0_conv3")).toBe("layer1.0.conv3");
+    expect(r50.get("layer3_5_bn2")).toBe("layer3.5.bn2");
+    expect(r50.get("layer2_0_downsample_0")).toBe("layer2.0.downsample.0");
+    expect(r50.get("layer2_0_downsample_1")).toBe("layer2.0.downsample.1");
+    const r18 = torchPaths(compileIr("models/reference/resnet18.posenet"));
+    expect(r18.get("layer2_0_downsample_0")).toBe("layer2.0.downsample.0");
+    expect(r18.get("layer4_1_bn2")).toBe("layer4.1.bn2");
+    expect(torchPaths(compileIr("models/reference/se_resnet50_r16.posenet")).get("layer1_2_se_module_fc1")).toBe("layer1.2.se_module.fc1");
   });
 
-  it.each(["features.1.weight", "classifier.1.weight", "layer1.0.se_module.fc3.weight", "head.weight"])("%s has no row", (key) => {
-    expect(torchvisionNode(key, () => true)).toBeNull();
+  it.each([
+    ["layer1.2.se_module.fc1.weight", { path: "layer1.2.se_module.fc1", param: "weight" }],
+    ["layer1.2.se.fc2.bias", { path: "layer1.2.se_module.fc2", param: "bias" }],
+    ["layer1.2.se.conv_reduce.weight", { path: "layer1.2.se_module.fc1", param: "weight" }],
+    ["layer1.2.se_module.fc.2.weight", { path: "layer1.2.se_module.fc2", param: "weight" }],
+    ["features.0.weight", { path: "conv1_1", param: "weight" }],
+    ["features.34.bias", { path: "conv5_4", param: "bias" }],
+    ["classifier.0.weight", { path: "fc6", param: "weight" }],
+    ["classifier.6.bias", { path: "fc8", param: "bias" }],
+  ] as const)("%s", (key, expected) => {
+    expect(torchvisionNode(key)).toEqual(expected);
+  });
+
+  it.each(["features.1.weight", "classifier.1.weight", "layer1.0.se_module.fc3.weight", "head.weight", "layer1.0.conv1.weight"])("%s has no row", (key) => {
+    expect(torchvisionNode(key)).toBeNull();
   });
 });

@@ -67,10 +67,10 @@ const EXPECTED: [string, string][] = [
   ["bn1.bias", "bn1/beta"],
   ["bn1.running_mean", "bn1/moving_mean"],
   ["bn1.running_var", "bn1/moving_variance"],
-  ["layer1.1.conv2.weight", "layer1_basic2_conv2/kernel"],
-  ["layer2.0.downsample.0.weight", "layer2_basic1_conv3/kernel"],
-  ["layer2.0.downsample.1.running_var", "layer2_basic1_bn3/moving_variance"],
-  ["layer2.1.bn2.bias", "layer2_basic2_bn2/beta"],
+  ["layer1.1.conv2.weight", "layer1_1_conv2/kernel"],
+  ["layer2.0.downsample.0.weight", "layer2_0_downsample_0/kernel"],
+  ["layer2.0.downsample.1.running_var", "layer2_0_downsample_1/moving_variance"],
+  ["layer2.1.bn2.bias", "layer2_1_bn2/beta"],
 ];
 
 function specIr(dir: string, weights: string): { ir: Ir; path: string } {
@@ -95,7 +95,7 @@ describe("training from a weight source", () => {
     const { ir } = specIr(dir, ' weights="../weights/state.pt"');
     expect(ir.weightSources).toHaveLength(1);
     expect(ir.weightSources![0]).toMatchObject({ scope: "backbone", path: join(work, "weights", "state.pt") });
-    expect(ir.weightSources![0].nodes).toContain("layer2_basic2_bn2");
+    expect(ir.weightSources![0].nodes).toContain("layer2_1_bn2");
     expect(ir.weightSources![0].nodes).not.toContain("adapter_conv1");
     const out = join(dir, "run");
     const lines: string[] = [];
@@ -147,7 +147,7 @@ describe("training from a weight source", () => {
     const run1 = join(dir, "run1");
     const r = posec(["train", join(dir, "tiny_r18.posenet"), "--backend", "cpu", "--out", run1]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/weights from .*tiny_r18\.posenet:5:40: .*state\.pt \(PyTorch state dict \(torchvision naming\)\) -> tiny_r18: 50 tensors loaded, 18 initialised fresh/);
+    expect(r.stderr).toMatch(/weights from .*tiny_r18\.posenet:5:40: .*state\.pt \(PyTorch state dict \(model\.py \/ torchvision module paths\)\) -> tiny_r18: 50 tensors loaded, 18 initialised fresh/);
     const report = JSON.parse(readFileSync(join(run1, "weights-report.json"), "utf8"));
     expect(report.sources[0].report.counts.loaded).toBe(50);
     // Adam moves a weight by at most about lr (1e-3) a step: after 2 steps conv1 is within 2e-3 of the

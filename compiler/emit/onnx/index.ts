@@ -7,7 +7,7 @@ import { spanText, type Ir } from "../../../core/ir/types.js";
 import { inferShapes, type ShapeReport } from "../../../core/shapes.js";
 import { initialWeights, modelParams, type WeightSet } from "../../../core/params/index.js";
 import type { Emitter } from "../emitter.js";
-import { lowerNodes } from "./graph.js";
+import { lowerNodes, unknownOps } from "./graph.js";
 import { metadataProps, modelDoc, type WeightsSource } from "./metadata.js";
 import { encodeModel, floatValueInfo, node, ONNX_OPSET, type NodeProto } from "./proto.js";
 
@@ -104,7 +104,7 @@ export function buildOnnx(ir: Ir, weights: WeightSet, options: OnnxOptions): Onn
   const lowered = lowerNodes(ir, weights, report.shapes, values, { foldBn: options.foldBn });
   const diagnostics = [...shapes.diagnostics, ...lowered.diagnostics];
   for (const [name, tensor] of outputs) {
-    if (!(tensor in report.shapes)) diagnostics.push(diag("PN4001", ir.model.span, `output \`${name}\` reads \`${tensor}\`, which no node produces`));
+    if (!(tensor in report.shapes)) diagnostics.push(diag("PN4001", ir.model.span, `invalid IR: output \`${name}\` reads \`${tensor}\`, which no node produces`));
   }
   // protobuf messages are limited to 2 GiB; larger models would need ONNX external data.
   const bytes = lowered.initializers.reduce((a, t) => a + (t.rawData?.length ?? 0), 0);
@@ -139,6 +139,8 @@ export const onnxEmitter: Emitter = {
   target: "onnx",
   describe: "an ONNX model (opset 17, NCHW, seeded initial weights) as model.onnx",
   async emit(ir, options) {
+    const unknown = unknownOps(ir);
+    if (unknown.length) return { files: [], diagnostics: unknown };
     // 4 bytes per parameter, checked from the parameter list before any weight is allocated
     const params = modelParams(ir);
     const bytes = 4 * params.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);

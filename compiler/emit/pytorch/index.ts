@@ -5,7 +5,7 @@ import { diag, type Diagnostic } from "../../../core/diagnostics.js";
 import { isPoseIr, type Ir } from "../../../core/ir/types.js";
 import type { EmittedFile, Emitter } from "../emitter.js";
 import { emitModelPy } from "./model.js";
-import { torchAttr } from "../../../core/torch-names.js";
+import { torchPaths } from "../../../core/torch-names.js";
 import { emitReadme } from "./readme.js";
 import { emitSpecPy } from "./spec.js";
 import { MODEL_SUPPORT, supportFile, TRAINING_SUPPORT } from "./support.js";
@@ -16,15 +16,21 @@ function header(ir: Ir): string {
 `;
 }
 
-/** Two IR names that would share one Python attribute (only possible through the reserved-name rule). */
+/**
+ * Two layers that would share one PyTorch module path (core/torch-names.ts): a label that Python or
+ * nn.Module owns and its renamed form, or a layer labelled like a group or block call beside it.
+ */
 function nameClashes(ir: Ir): Diagnostic[] {
   const seen = new Map<string, string>();
   const out: Diagnostic[] = [];
+  const paths = torchPaths(ir);
+  const prefixes = new Set([...paths.values()].flatMap((p) => p.split(".").slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join("."))));
   for (const n of ir.nodes) {
-    const attr = torchAttr(n.name);
-    const other = seen.get(attr);
-    if (other) out.push(diag("PN4001", n.span, `layers \`${other}\` and \`${n.name}\` would both be the PyTorch attribute \`${attr}\``, { help: "rename one of them in the spec" }));
-    seen.set(attr, n.name);
+    const path = paths.get(n.name)!;
+    const other = seen.get(path);
+    if (other) out.push(diag("PN4102", n.span, `layers \`${other}\` and \`${n.name}\` would both be the PyTorch module \`${path}\``, { help: "rename one of them in the spec" }));
+    else if (prefixes.has(path)) out.push(diag("PN4102", n.span, `layer \`${n.name}\` would be the PyTorch module \`${path}\`, which is also a block or group holding other layers`, { help: "rename the layer or the group in the spec" }));
+    seen.set(path, n.name);
   }
   return out;
 }

@@ -23,7 +23,7 @@ itself) needs Pillow (\`apt-get install python3-pil\` or \`pip install pillow\`)
 
 | file | what |
 |---|---|
-| \`model.py\` | \`${cls}\` (alias \`Model\`): one attribute per IR layer, with its spec line |
+| \`model.py\` | \`${cls}\` (alias \`Model\`): one class per block of the spec, modules named after its labels, spec lines |
 | \`spec.py\` | the spec's settings as Python data: input normalisation${pose ? ", keypoints, loss, training, label grid" : ""} |
 | \`layers.py\` | modules for ops PyTorch lacks (add, mul, concat, padded pooling), seeded initialisers, weight conversion |
 `;
@@ -97,6 +97,10 @@ with \`MASTER_ADDR\` exported as above (train.py reads SLURM_PROCID, SLURM_NTASK
   steps (spec: ${t.checkpointEvery}) and on SIGTERM, atomically (temp file + rename): a kill never leaves a broken
   checkpoint. At the end: \`model.pt\` (the state dict).
 - \`--checksums\` makes every rank print a hash of its weights after each step (they must agree).
+- \`--init-from FILE\` starts from a state dict of this model with a fresh optimizer and schedule: keys matched
+  with \`load_state_dict(strict=False)\`, a tensor of another shape refused, the loaded, missing and unexpected
+  keys printed and saved as \`runs/${name}/weights-report.json\`. For a caffemodel, a torchvision or ONNX file,
+  \`posec export SPEC --weights FILE --format pytorch --out start.pt\` writes such a state dict.
 - Deterministic: initial weights from \`--weights-seed\`, data order and augmentation from \`--seed\`
   with posec's own RNG; with one process the batches are exactly those of posec's tfjs trainer.
 - ONNX, without Python: \`posec export ${spec} --checkpoint runs/${name}/model.pt\`
@@ -110,7 +114,8 @@ with \`MASTER_ADDR\` exported as above (train.py reads SLURM_PROCID, SLURM_NTASK
 - Loss per sample summed over pixels and channels, averaged over the batch; hard-joint mining per sample.
 - Targets: Gaussians (sum clipped at 1) and a background channel, "centered" PAFs averaged over people, miss
   mask from crowd RLEs and unlabelled people, one affine augmentation with left/right swap on flips.
-- Parameters: posec's names map to state-dict keys \`<layer>/kernel\` -> \`<layer>.weight\` (HWIO -> OIHW; dense
+- Parameters: posec's names map to state-dict keys by the layer's module path (spec.LAYER_PATHS: the labels of
+  its blocks and its own, e.g. \`layer1_0_conv1/kernel\` -> \`layer1.0.conv1.weight\`, torchvision's key) (HWIO -> OIHW; dense
   [in, units] -> [units, in], inputs flattened in H, W, C order), \`gamma/beta/moving_mean/moving_variance\` ->
   \`weight/bias/running_mean/running_var\`, \`alpha\` -> \`weight\`. BN momentum: posec keeps 0.9 of the
   running statistics (Keras), PyTorch's momentum is 1 - that.

@@ -3,10 +3,10 @@
 // only copied here, never re-derived.
 import { optionsFor, requirement } from "../../../core/train-options.js";
 import type { Ir } from "../../../core/ir/types.js";
-import { torchAttr } from "../../../core/torch-names.js";
+import { modelParams } from "../../../core/params/index.js";
+import { torchPaths } from "../../../core/torch-names.js";
 import { pyAssign, tuple, type PyValue } from "./python.js";
 
-const HAS_PARAMETERS = new Set(["conv", "dense", "bn", "prelu"]);
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** JSON-like IR data -> Python data with snake_case keys; spans are dropped (model.py carries them). */
@@ -35,6 +35,11 @@ export function emitSpecPy(ir: Ir, header: string): string {
   const lines: string[] = [];
   const add = (comment: string, name: string, v: PyValue) => lines.push(`# ${comment}`, pyAssign("", name, v), "");
   add("the spec files, root first", "SOURCES", ir.sources);
+  const paths = torchPaths(ir);
+  // the layers that own parameters, as the op table declares them (core/ops/)
+  const owners = new Set(modelParams(ir).map((p) => p.node));
+  const withParams = ir.nodes.filter((n) => owners.has(n.name));
+  add("posec's layer names -> model.py module paths (state-dict key prefixes), for load_posec_weights", "LAYER_PATHS", Object.fromEntries(withParams.map((n) => [n.name, paths.get(n.name)!])));
   const { tensor: _tensor, span: _span, ...input } = ir.input;
   add("network input = pixel * scale + shift, pixels 0..255 in channel_order", "INPUT", toPy(input));
   if (ir.stages && ir.keypoints && ir.loss && ir.train && ir.codec) {
@@ -43,10 +48,10 @@ export function emitSpecPy(ir: Ir, header: string): string {
     add("label grid (height, width) at the spec's input size (the IR's codec)", "GRID_SIZE", tuple([ir.codec.grid[0], ir.codec.grid[1]]));
     const byStage: Record<string, PyValue> = {};
     for (let s = 1; s <= ir.stages.count; s++) {
-      const own = ir.nodes.filter((n) => n.part.startsWith(`stage${s}.`) && HAS_PARAMETERS.has(n.op));
-      byStage[String(s)] = own.map((n) => torchAttr(n.name));
+      const own = withParams.filter((n) => n.part.startsWith(`stage${s}.`));
+      byStage[String(s)] = own.map((n) => paths.get(n.name)!);
     }
-    add("model.py attributes with parameters, per stage (for the lr multipliers)", "STAGE_LAYERS", byStage);
+    add("model.py module paths of the layers with parameters, per stage (for the lr multipliers)", "STAGE_LAYERS", byStage);
     add("loss: per-stage weights, per-branch masked L2, hard-joint mining", "LOSS", toPy(ir.loss));
     add("training settings (optimizer, schedule, lr multipliers, augmentation, targets, data)", "TRAIN", toPy(ir.train));
     add("target-generation choices (the IR's codec)", "TARGET_CHOICES", toPy({ heatmapCombine: ir.codec.heatmapCombine, pafCombine: ir.codec.pafCombine, pafConvention: ir.codec.pafConvention, targetDist: ir.codec.targetDist }));

@@ -2,7 +2,7 @@
 // The text they produce is not formatted; the emitter runs prettier over every file at the end.
 
 /** Words a TypeScript module cannot use as a `const` name (reserved words, strict-mode words, globals it relies on). */
-const TS_RESERVED = new Set(
+export const TS_RESERVED = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
     "import in instanceof new null return super switch this throw true try typeof var void while with " +
     "implements interface let package private protected public static yield await as async of type " +
@@ -65,6 +65,7 @@ export function partTitle(part: string): string {
   const m = /^stage(\d+)(?:\.(\w+))?$/.exec(part);
   if (part === "backbone") return "Backbone";
   if (part === "adapter") return "Adapter: backbone features -> stage features";
+  if (part === "stages") return "Stages: each stage's PAFs and heatmaps, stage 1 first";
   if (!m) return part;
   if (!m[2]) return `Stage ${m[1]} input: the previous stage's PAFs and heatmaps, and the features`;
   return `Stage ${m[1]}, ${m[2] === "paf" ? "PAF" : m[2]} branch`;

@@ -1,6 +1,6 @@
 // The tfjs target: a small TypeScript program around posec's runtime.
 //   model.ts       the network as explicit tfjs layer code (model-ts.ts)
-//   train.ts       the training entry point: `train()` from posec/runtime with model.ts's builder (train-ts.ts)
+//   train.ts       the training entry point: `train()` from @posec/runtime with model.ts's builder (train-ts.ts)
 //   model.ir.json  the IR that train.ts reads (loss, keypoints, training settings)
 //   package.json, tsconfig.json, README.md (project.ts)
 // Every text file is formatted with prettier, loaded here on first use so that `posec check` and the other

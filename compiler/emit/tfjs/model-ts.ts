@@ -1,121 +1,54 @@
-// model.ts: the IR as explicit tfjs layer code. One `const` per IR node, named like the node and built
-// from the same tfjs layers as the runtime's IR builder (runtime/model/build.ts), so that the two are
+// model.ts: the IR as explicit tfjs layer code in the spec's structure: one function per block (and per
+// stage group and stage branch), called once per instance, loops where the spec repeats, and a buildModel
+// that reads like the network (block-functions.ts, body-lines.ts, model-tree.ts). Each layer is built
+// from the same tfjs plans (core/ops/) as the runtime's IR builder (runtime/model/build.ts), so that the two are
 // one network: the same layer names (helper layers included: `<conv>_pad`, `<gap>_pool`, `<dense>_flatten`,
-// `<dense>_reshape`), the same weights, the same outputs. Grouping comments mark the parts (backbone,
-// adapter, stage branches) and a comment before each spec line's layers says where they came from.
+// `<dense>_reshape`), the same weights, the same outputs.
 import { diag, type Diagnostic } from "../../../core/diagnostics.js";
-import { spanText, type Ir, type IrNode, type Padding } from "../../../core/ir/types.js";
-import { tfjsConvLayer } from "../../../core/tfjs-conv-layer.js";
-import { arr, identifiers, num, obj, pairOrOne, partTitle, str } from "./code.js";
+import type { Ir, IrNode } from "../../../core/ir/types.js";
+import { opOf } from "../../../core/ops/index.js";
+import type { TfjsCustomLayer, TfjsValue } from "../../../core/ops/op.js";
+import { emitBlockFunctions } from "./block-functions.js";
+import { arr, num, obj, partTitle, str } from "./code.js";
+import { modelTree } from "./model-tree.js";
+import { RUNTIME_PACKAGE } from "./project.js";
 
 /** Names model.ts defines or imports at module level. */
 const FILE_NAMES = ["tf", "apply", "ZEROS", "INPUT_SIZE", "buildModel", "setWeights", "PosecPool2D", "PosecResizeBilinear", "PosecDilatedDepthwiseConv2D", "BuiltModel", "WeightSet", "weights", "size", "model"];
-
-/** zeroPadding2d's `padding`: one number, [vertical, horizontal], or [[top, bottom], [left, right]]. */
-function zeroPadding(p: Padding): string {
-  if (p.every((x) => x === p[0])) return num(p[0]);
-  if (p[0] === p[2] && p[1] === p[3]) return arr([num(p[0]), num(p[1])]);
-  return arr([arr([num(p[0]), num(p[2])]), arr([num(p[1]), num(p[3])])]);
-}
-
-const call = (layer: string, input: string) => `apply(${layer}, ${input})`;
-const layer = (fn: string, args: [string, string][], spread?: string) => `tf.layers.${fn}(${obj(args, spread)})`;
 
 interface Lowered {
   /** the expression building and wiring the node's layer(s) */
   code: string;
   /** the model needs these runtime imports / module constants */
-  uses: ("PosecPool2D" | "PosecResizeBilinear" | "PosecDilatedDepthwiseConv2D" | "ZEROS")[];
+  uses: (TfjsCustomLayer | "ZEROS")[];
 }
 
-/** The layer expression of one node, given its inputs' identifiers and channel counts. */
+/** A value of a tfjs plan as TypeScript source. */
+function tsValue(v: TfjsValue): string {
+  if (typeof v === "number") return num(v);
+  if (typeof v === "string") return str(v);
+  if (typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return arr(v.map(tsValue));
+  return obj(Object.entries(v).map(([k, x]) => [k, tsValue(x)]));
+}
+
+/**
+ * The layer expression of one node, given its inputs' identifiers and channel counts: its op's tfjs plan
+ * (core/ops/), the one runtime/model/build.ts builds, written out as code; or why tfjs cannot express it.
+ */
 function lower(n: IrNode, ins: string[], inChannels: number): Lowered | string {
-  const name: [string, string] = ["name", str(n.name)];
-  const x = ins[0];
-  switch (n.op) {
-    case "conv": {
-      const a = n.attrs;
-      // tfjs's depthwise layer ignores dilation: a dilated depthwise conv (stride 1) is posec's own layer
-      if (a.groups > 1 && a.groups === inChannels && a.filters === inChannels && a.dilation.some((d) => d > 1) && a.stride.every((s) => s === 1)) {
-        const padded = a.pad.some((p) => p > 0) ? call(layer("zeroPadding2d", [["name", str(`${n.name}_pad`)], ["padding", zeroPadding(a.pad)]]), x) : x;
-        const args = obj([name, ["kernelSize", arr(a.kernel.map(num))], ["dilation", arr(a.dilation.map(num))], ["useBias", String(a.bias)]]);
-        return { code: call(`new PosecDilatedDepthwiseConv2D(${args})`, padded), uses: ["PosecDilatedDepthwiseConv2D"] };
-      }
-      const rule = tfjsConvLayer(a, inChannels);
-      if (rule.kind === "unsupported") return rule.reason;
-      const depthwise = rule.kind === "depthwiseConv2d";
-      const args: [string, string][] = [name];
-      if (!depthwise) args.push(["filters", num(a.filters)]);
-      args.push(["kernelSize", pairOrOne(a.kernel)]);
-      if (a.stride.some((s) => s !== 1)) args.push(["strides", pairOrOne(a.stride)]);
-      if (a.dilation.some((d) => d !== 1)) args.push(["dilationRate", pairOrOne(a.dilation)]);
-      if (rule.padding === "same") args.push(["padding", str("same")]);
-      if (!a.bias) args.push(["useBias", "false"]);
-      const input = rule.padding !== "explicit" ? x : call(layer("zeroPadding2d", [["name", str(`${n.name}_pad`)], ["padding", zeroPadding(a.pad)]]), x);
-      if (depthwise) {
-        args.push(["depthMultiplier", "1"], ["depthwiseInitializer", str("zeros")], ["biasInitializer", str("zeros")]);
-        return { code: call(layer("depthwiseConv2d", args), input), uses: [] };
-      }
-      return { code: call(layer("conv2d", args, "ZEROS"), input), uses: ["ZEROS"] };
-    }
-    case "dense": {
-      const a = n.attrs;
-      const args: [string, string][] = [name, ["units", num(a.units)]];
-      if (!a.bias) args.push(["useBias", "false"]);
-      // channels-last flatten (H, W, C order), then back to a [1, 1, units] map like every other tensor
-      const flat = call(layer("flatten", [["name", str(`${n.name}_flatten`)]]), x);
-      const dense = call(layer("dense", args, "ZEROS"), flat);
-      return { code: call(layer("reshape", [["name", str(`${n.name}_reshape`)], ["targetShape", arr(["1", "1", num(a.units)])]]), dense), uses: ["ZEROS"] };
-    }
-    case "bn":
-      return { code: call(layer("batchNormalization", [name, ["momentum", num(n.attrs.momentum)], ["epsilon", num(n.attrs.eps)]]), x), uses: [] };
-    case "relu":
-      return { code: call(layer("reLU", [name]), x), uses: [] };
-    case "elu":
-      return { code: call(layer("elu", [name, ["alpha", "1"]]), x), uses: [] };
-    case "leakyrelu":
-      return { code: call(layer("leakyReLU", [name, ["alpha", num(n.attrs.alpha)]]), x), uses: [] };
-    case "prelu":
-      // one slope per channel (shared over height and width); the initial 0.25 comes with the weights
-      return { code: call(layer("prelu", [name, ["sharedAxes", "[1, 2]"]]), x), uses: [] };
-    case "sigmoid":
-    case "tanh":
-      return { code: call(layer("activation", [name, ["activation", str(n.op)]]), x), uses: [] };
-    case "maxpool":
-    case "avgpool": {
-      const a = n.attrs;
-      if (a.pad.every((p) => p === 0) && !a.ceil) {
-        const args: [string, string][] = [name, ["poolSize", pairOrOne(a.kernel)], ["strides", pairOrOne(a.stride)]];
-        return { code: call(layer(n.op === "maxpool" ? "maxPooling2d" : "averagePooling2d", args), x), uses: [] };
-      }
-      // explicit or asymmetric pads, Caffe's ceil rounding: posec's own pooling layer
-      const config = obj([
-        ["kind", str(n.op === "maxpool" ? "max" : "avg")],
-        ["kernel", arr(a.kernel.map(num))],
-        ["stride", arr(a.stride.map(num))],
-        ["pad", arr(a.pad.map(num))],
-        ["ceil", String(a.ceil)],
-        ["countIncludePad", String(a.countIncludePad)],
-      ]);
-      return { code: call(`new PosecPool2D(${obj([name, ["config", config]])})`, x), uses: ["PosecPool2D"] };
-    }
-    case "gap": {
-      const pooled = call(layer("globalAveragePooling2d", [["name", str(`${n.name}_pool`)]]), x);
-      return { code: call(layer("reshape", [name, ["targetShape", arr(["1", "1", num(inChannels)])]]), pooled), uses: [] };
-    }
-    case "upsample": {
-      const f = n.attrs.factor;
-      if (n.attrs.mode === "nearest") return { code: call(layer("upSampling2d", [name, ["size", arr(f.map(num))], ["interpolation", str("nearest")]]), x), uses: [] };
-      // half-pixel centres (PyTorch's align_corners=False); tfjs's upSampling2d uses the legacy mapping
-      return { code: call(`new PosecResizeBilinear(${obj([name, ["factor", arr(f.map(num))]])})`, x), uses: ["PosecResizeBilinear"] };
-    }
-    case "add":
-      return { code: call(layer("add", [name]), arr(ins)), uses: [] };
-    case "mul":
-      return { code: call(layer("multiply", [name]), arr(ins)), uses: [] };
-    case "concat":
-      return { code: call(layer("concatenate", [name]), arr(ins)), uses: [] };
+  const op = opOf(n);
+  const plan = op.tfjs(n.attrs, { name: n.name, inChannels });
+  if ("unsupported" in plan) return plan.unsupported;
+  const uses: Lowered["uses"] = [];
+  let code = op.inputs === "many" ? arr(ins) : ins[0];
+  for (const step of plan.layers) {
+    const config = obj(Object.entries(step.config).map(([k, v]) => [k, tsValue(v)]), step.zeros ? "ZEROS" : undefined);
+    if (step.custom) uses.push(step.layer);
+    if (step.zeros) uses.push("ZEROS");
+    code = `apply(${step.custom ? `new ${step.layer}(${config})` : `tf.layers.${step.layer}(${config})`}, ${code})`;
   }
+  return { code, uses };
 }
 
 function describe(ir: Ir): string[] {
@@ -128,8 +61,9 @@ function describe(ir: Ir): string[] {
   return [
     `// ${ir.model.name} as tfjs layers: ${ir.nodes.length} IR nodes, ${what}.`,
     `// Input: ${i.height}x${i.width}x${i.channels} per image, channels-last (${norm}).`,
-    "// Layer names are the IR's node names (they name the weights too), so weights and checkpoints move",
-    "// between this model, `posec train`, `posec export` (ONNX) and the PyTorch target unchanged.",
+    "// One function per block of the spec; layer names are the IR's node names (they name the weights too),",
+    "// so weights and checkpoints move between this model, `posec train`, `posec export` (ONNX) and the",
+    "// PyTorch target unchanged.",
   ];
 }
 
@@ -146,44 +80,27 @@ function outputs(ir: Ir): { names: string[]; stages: { stage: number; pafs: numb
 }
 
 export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics: Diagnostic[] } {
-  const ids = identifiers([ir.input.tensor, ...ir.nodes.map((n) => n.name)], FILE_NAMES);
   const channels = new Map(ir.tensors.map((t) => [t.name, t.channels]));
-  const uses = new Set<string>();
+  const layerCode = (n: IrNode, ins: string[]) => lower(n, ins, channels.get(n.inputs[0]) ?? 0);
   const diagnostics: Diagnostic[] = [];
+  for (const n of ir.nodes) {
+    const lowered = layerCode(n, n.inputs);
+    if (typeof lowered === "string") diagnostics.push(diag("PN4101", n.span, `\`${n.name}\`: ${lowered}`, { help: "the tfjs runtime has the same limit; the ONNX and PyTorch targets support it" }));
+  }
+  if (diagnostics.length) return { text: "", diagnostics };
+  const out = outputs(ir);
+  const emitted = emitBlockFunctions(modelTree(ir), [ir.input.tensor], new Set(out.names), layerCode, (t) => channels.get(t) ?? 0, FILE_NAMES);
+  const uses = emitted.uses;
+  const ids = emitted.topIds;
   const body: string[] = [];
   let part = "";
-  let origin = "";
-  let caller = "";
-  let line = "";
-  for (const n of ir.nodes) {
-    const lowered = lower(n, n.inputs.map((t) => ids.get(t)!), channels.get(n.inputs[0]) ?? 0);
-    if (typeof lowered === "string") {
-      diagnostics.push(diag("PN4101", n.span, `\`${n.name}\`: ${lowered}`, { help: "the tfjs runtime has the same limit; the ONNX and PyTorch targets support it" }));
-      continue;
-    }
-    lowered.uses.forEach((u) => uses.add(u));
-    if (n.part !== part) {
-      origin = n.part === "backbone" && n.callers.length ? spanText(n.callers[0]) : "";
-      body.push("", `// ---- ${partTitle(n.part)}${origin ? ` (${origin})` : ""} ----`);
-      part = n.part;
-      caller = origin;
-      line = "";
-    }
-    // Each run of layers from one spec line gets that line; a run expanded from a block (other than the
-    // part's own, named in the heading) starts a paragraph that names the block call too.
-    const innermost = n.callers.length ? spanText(n.callers[n.callers.length - 1]) : origin;
-    const here = `${n.span.file}:${n.span.line}`;
-    if (innermost !== caller) {
-      if (body[body.length - 1] !== "" && !body[body.length - 1].startsWith("// ----")) body.push("");
-      body.push(`// ${spanText(n.span)}${innermost && innermost !== origin ? `, called from ${innermost}` : ""}`);
-    } else if (here !== line) {
-      body.push(`// ${spanText(n.span)}`);
-    }
-    caller = innermost;
-    line = here;
-    body.push(`const ${ids.get(n.name)} = ${lowered.code};`);
+  for (const s of emitted.top) {
+    // one heading for all stages: each is a line or two here
+    const section = s.part.startsWith("stage") ? "stages" : s.part;
+    if (section !== part) body.push("", `// ---- ${partTitle(section)} ----`);
+    part = section;
+    body.push(...s.lines);
   }
-  const out = outputs(ir);
   const i = ir.input;
   const runtimeImports = [...["PosecPool2D", "PosecResizeBilinear", "PosecDilatedDepthwiseConv2D"].filter((u) => uses.has(u)), "setWeights", "type BuiltModel", "type WeightSet"];
   const fixedSize = ir.nodes.some((n) => n.op === "dense");
@@ -192,7 +109,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     ...describe(ir),
     "",
     'import * as tf from "@tensorflow/tfjs";',
-    `import { ${runtimeImports.join(", ")} } from "posec/runtime";`,
+    `import { ${runtimeImports.join(", ")} } from "${RUNTIME_PACKAGE}";`,
     "",
     "/** The spec's input size: [height, width]. */",
     `export const INPUT_SIZE: [number, number] = [${i.height}, ${i.width}];`,
@@ -205,6 +122,7 @@ export function emitModelTs(ir: Ir, header: string): { text: string; diagnostics
     "  return layer.apply(inputs) as tf.SymbolicTensor;",
     "}",
     "",
+    ...emitted.functions.flatMap((f) => [f, ""]),
     "/**",
     ` * Builds ${ir.model.name} with the given weights: posec's canonical names and layouts, e.g.`,
     " * `initialWeights(modelParams(ir), seed)` for a fresh model or `readCheckpoint(dir).weights`.",

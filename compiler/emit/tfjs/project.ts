@@ -1,16 +1,23 @@
-// The files around model.ts and train.ts that make them a program: package.json (tfjs pinned to posec's
-// own version, so that npm installs one copy and the program's model and posec's runtime share its
-// engine), tsconfig.json (strict, NodeNext, compiled to dist/) and README.md.
+// The files around model.ts and train.ts that make them a program: package.json (posec's runtime package
+// and tfjs pinned to posec's own version, so that npm installs one copy and the program's model and the
+// runtime share its engine), tsconfig.json (strict, NodeNext, compiled to dist/) and README.md.
 import pkg from "../../../package.json" with { type: "json" };
 import { BACKEND_PREFERENCES } from "../../../core/backends.js";
 import type { Ir } from "../../../core/ir/types.js";
 
 /**
- * posec as an npm tarball beside the program (`posec build` writes it: cli/pack.ts). The program depends on
- * the posec that generated it, published or not, and the relative `file:` path keeps working when the
- * folder is moved or copied to another machine.
+ * The package the generated code imports posec's runtime from: the runtime alone (tfjs backends, pose loss,
+ * data pipeline, training loop, checkpoints), without the compiler. scripts/runtime-package.mjs builds it
+ * under this name into dist/runtime-package.
  */
-export const POSEC_TARBALL = `posec-${pkg.version}.tgz`;
+export const RUNTIME_PACKAGE = "@posec/runtime";
+
+/**
+ * That package as an npm tarball beside the program (`posec build` writes it: cli/pack.ts), named as
+ * `npm pack` names a scoped package. The program depends on the runtime of the posec that generated it,
+ * published or not, and the relative `file:` path keeps working when the folder is moved or copied.
+ */
+export const RUNTIME_TARBALL = `posec-runtime-${pkg.version}.tgz`;
 
 /** An npm package name for the program: lowercase, URL-safe, not starting with `.` or `_`. */
 function packageName(model: string): string {
@@ -29,8 +36,8 @@ export function emitPackageJson(ir: Ir): string {
       type: "module",
       scripts: { build: "tsc -p .", ...(trainable ? { train: "node dist/train.js" } : {}) },
       dependencies: {
+        [RUNTIME_PACKAGE]: `file:${RUNTIME_TARBALL}`,
         "@tensorflow/tfjs": pkg.dependencies["@tensorflow/tfjs"],
-        posec: `file:${POSEC_TARBALL}`,
       },
       devDependencies: {
         "@types/node": pkg.devDependencies["@types/node"],
@@ -111,15 +118,16 @@ Do not edit: change the spec and build again (identical input gives byte-identic
 
 ${files.join("\n")}
 
-\`@tensorflow/tfjs\` is pinned to the version posec uses, so that npm installs one copy: the model built here and
-posec's runtime must share one tfjs engine. \`posec\` itself comes from \`${POSEC_TARBALL}\` beside this file, the
-posec that generated the program (\`posec build\` writes it); to use another posec, \`npm install /path/to/posec\`.
+\`${RUNTIME_PACKAGE}\` is posec's runtime without the compiler (tfjs backends, pose loss, data pipeline,
+training loop, checkpoints). It comes from \`${RUNTIME_TARBALL}\` beside this file: the runtime of the
+posec that generated the program (\`posec build\` writes it). \`@tensorflow/tfjs\` is pinned to the version
+that runtime uses, so that npm installs one copy: the model built here and the runtime share one tfjs engine.
 
 ## Using the model
 
 \`\`\`ts
 import { readFileSync } from "node:fs";
-import { initialWeights, loadIr, modelParams } from "posec/runtime";
+import { initialWeights, loadIr, modelParams } from "${RUNTIME_PACKAGE}";
 import { buildModel } from "./model.js";
 
 const { ir } = loadIr(readFileSync("model.ir.json", "utf8"), "model.ir.json");

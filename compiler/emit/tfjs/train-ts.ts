@@ -6,6 +6,7 @@ import type { LossIR, PoseIr, TrainIR } from "../../../core/ir/types.js";
 import { BACKEND_PREFERENCES } from "../../../core/backends.js";
 import { optionsFor, type TrainOption } from "../../../core/train-options.js";
 import { num, str } from "./code.js";
+import { RUNTIME_PACKAGE } from "./project.js";
 
 const list = (xs: number[]) => xs.join(", ");
 
@@ -109,7 +110,7 @@ export function emitTrainTs(ir: PoseIr, header: string): string {
   return `${header}
 // Trains ${ir.model.name} with posec's runtime: backend choice, data pipeline, the pose loss (stage
 // weights, masks, hard-joint mining), optimizer, schedule, checkpoints and resume all come from
-// \`posec/runtime\`; the network is ./model.ts. The settings are the spec's, read from model.ir.json:
+// \`${RUNTIME_PACKAGE}\`; the network is ./model.ts. The settings are the spec's, read from model.ir.json:
 ${settings(ir).join("\n")}
 // Flags override them like \`posec train\`'s do; a checkpoint of one is a checkpoint of the other.
 
@@ -118,7 +119,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createProgress, dataFromFlag, isPoseIr, isPosecError, loadIr, PosecError, requireData, train, type BackendPreference, type PoseIr } from "posec/runtime";
+import { createProgress, dataFromFlag, initFromFlag, isPoseIr, isPosecError, loadIr, PosecError, requireData, startingWeights, train, type BackendPreference, type PoseIr } from "${RUNTIME_PACKAGE}";
 import { buildModel } from "./model.js";
 
 const USAGE = \`usage: node dist/train.js [options]   (or: npm run train -- [options])
@@ -162,9 +163,9 @@ function positive(flag: string, text: string | undefined): number | undefined {
   return x;
 }
 
-/** posec's bundled data worker (for --workers), from posec's own dist/. */
+/** The runtime's bundled data worker (for --workers), from the runtime package's dist/. */
 function dataWorkerScript(): string | undefined {
-  const script = join(dirname(createRequire(import.meta.url).resolve("posec/package.json")), "dist", "data-worker.js");
+  const script = join(dirname(createRequire(import.meta.url).resolve("${RUNTIME_PACKAGE}/package.json")), "dist", "data-worker.js");
   return existsSync(script) ? script : undefined;
 }
 
@@ -193,6 +194,14 @@ ${overrides()}
   }
   const data = dataFromFlag(flags.data, ir.train.data, ${synthSize});
   requireData(data, process.cwd());
+  // the weights a new run starts from: --init-from, else the spec's \`weights=\`/\`init from\` files (as
+  // \`posec train\` does: matched by name, with a load report saved as OUT/weights-report.json)
+  const initFrom = flags["init-from"];
+  if (initFrom !== undefined && flags.resume) {
+    throw new UsageError("give --resume (continue a run) or --init-from (start a new one from weights), not both");
+  }
+  const sources = initFrom !== undefined ? [initFromFlag(initFrom)] : (ir.weightSources ?? []);
+  const print = (text: string) => process.stderr.write(\`\${text}\\n\`);
   const result = await train({
     ir,
     out: flags.out,
@@ -201,6 +210,7 @@ ${overrides()}
     data,
     ...overrides,
     resume: flags.resume,
+    startWeights: sources.length ? (seed) => startingWeights(ir, sources, seed, flags.out, print).then((s) => s.weights) : undefined,
     backend: backend as BackendPreference,
     workerScript: dataWorkerScript(),
     skipBad: flags["skip-bad"],

@@ -1,7 +1,7 @@
 # data.py: the COCO person_keypoints reader, sample building (augmentation + targets) and the batch
-# order of posec's tfjs runtime (runtime/data/coco-dataset.ts, sample.ts, batches.ts), as a torch Dataset
-# and a distributed batch sampler. A sample depends only on (dataset, settings, seed, index), as in
-# posec.
+# order of posec's tfjs runtime (runtime/data/coco-dataset.ts, sample.ts, batches.ts), as a torch
+# Dataset and a distributed batch sampler. A sample depends only on (dataset, settings, seed,
+# index), as in posec.
 """Training data as posec's tfjs runtime makes it (runtime/data): COCO person_keypoints reader,
 one affine augmentation, CMU-style targets, and posec's deterministic batch order, split over ranks.
 

@@ -123,8 +123,9 @@ def copy_posec_weights(model, weights, attributes, roles):
     (posec flattens a dense layer's input in H, W, C order; forward does the same); BN gamma, beta,
     moving_mean and moving_variance -> weight, bias, running_mean, running_var; PReLU alpha ->
     weight.
-    attributes maps the IR names that model.py renamed (model.ATTRIBUTES), roles posec's parameter
-    roles to PyTorch's (model.TORCH_ROLE).
+    attributes maps posec's layer names to the model's module paths (spec.LAYER_PATHS: model.py
+    nests modules as the spec nests blocks), roles posec's parameter roles to PyTorch's
+    (model.TORCH_ROLE).
     Every parameter and running statistic of the model must be given, with the right shape."""
     state = model.state_dict()
     given = set()

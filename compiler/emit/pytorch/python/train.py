@@ -9,9 +9,11 @@
     python train.py --nproc 2 --data DIR                     # fallback: spawns its own workers
     python train.py --data DIR                               # one process
 
-Each process trains on --batch samples per step (default: the spec's batch), so a step sees
-batch * world_size samples. Rank 0 prints progress, appends metrics.jsonl and writes checkpoint.pt
-(atomically: temp file + rename) every --checkpoint-every steps; --resume continues from it.
+--init-from FILE starts from a state dict of this model (fresh optimizer and schedule) and writes
+OUT/weights-report.json. Each process trains on --batch samples per step (default: the spec's
+batch), so a step sees batch * world_size samples. Rank 0 prints progress, appends metrics.jsonl
+and writes checkpoint.pt (atomically: temp file + rename) every --checkpoint-every steps; --resume
+continues from it.
 """
 import argparse
 import hashlib
@@ -84,11 +86,61 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.steps is not None and args.epochs is not None:
         p.error("give --steps or --epochs, not both")
+    if args.init_from is not None and (args.resume is not None or args.init):
+        p.error("give --init-from (start from weights) or --resume / --init, not both")
     # unset: the spec's settings
     args.out = args.out or os.path.join("runs", MODEL_NAME)
     args.batch = args.batch or TRAIN["batch"]
     args.seed = TRAIN["seed"] if args.seed is None else args.seed
     return args
+
+
+def _holds_tensors(d):
+    return isinstance(d, dict) and any(torch.is_tensor(v) for v in d.values())
+
+
+def init_from(model, path):
+    """--init-from: a state dict of this model (torch.save(model.state_dict()), or a checkpoint
+    holding one under "model" or "state_dict"; DataParallel's "module." prefix is dropped), loaded
+    by key with load_state_dict(strict=False). A tensor whose shape differs from the model's is
+    refused, naming both sides; keys the file lacks keep the spec's initialisation. Returns the
+    load report."""
+    state = torch.load(path, map_location="cpu")
+    if not _holds_tensors(state) and isinstance(state, dict):
+        inner = [state[k] for k in ("model", "state_dict") if _holds_tensors(state.get(k))]
+        state = inner[0] if inner else state
+    if not _holds_tensors(state):
+        raise SystemExit(f"train.py: --init-from {path}: holds no state dict (a dict of tensors, "
+                         "or a checkpoint with one under \"model\" or \"state_dict\")")
+    if all(k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    own = model.state_dict()
+    bad = []
+    for k, v in state.items():
+        if k in own and torch.is_tensor(v) and v.shape != own[k].shape:
+            module = type(model.get_submodule(k.rsplit(".", 1)[0])).__name__
+            bad.append(f"{k} in {path} is {list(v.shape)}, "
+                       f"but the model's {k} ({module}) is {list(own[k].shape)}")
+    if bad:
+        more = f"; and {len(bad) - 8} more" if len(bad) > 8 else ""
+        raise SystemExit(f"train.py: --init-from {path} does not fit {MODEL_NAME}: "
+                         f"{'; '.join(bad[:8])}{more}")
+    result = model.load_state_dict(state, strict=False)
+    return {"file": path, "model": MODEL_NAME, "loaded": [k for k in own if k in state],
+            "missing": list(result.missing_keys), "unexpected": list(result.unexpected_keys)}
+
+
+def report_lines(report):
+    """The load report in a few lines: counts, then the first missing and unexpected keys."""
+    lines = [f"weights from {report['file']}: {len(report['loaded'])} tensors loaded, "
+             f"{len(report['missing'])} missing (initialised as the spec says), "
+             f"{len(report['unexpected'])} unexpected (ignored)"]
+    for kind in ("missing", "unexpected"):
+        keys = report[kind]
+        if keys:
+            more = f" and {len(keys) - 8} more" if len(keys) > 8 else ""
+            lines.append(f"  {kind}: {', '.join(keys[:8])}{more}")
+    return lines
 
 
 def learning_rate(base, step, total):
@@ -198,12 +250,20 @@ def run(rank, world, local_rank, args):
     model = Model(seed=args.weights_seed)
     if args.init:
         load_posec_weights(model, read_tfjs_weights(args.init))
+    loaded = init_from(model, args.init_from) if args.init_from else None
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(device, memory_format=fmt)
     optimizer = make_optimizer(model)
     scaler = torch.cuda.amp.GradScaler(enabled=cuda and args.amp)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    if loaded is not None and rank == 0:
+        for line in report_lines(loaded):
+            say(line)
+        tmp = os.path.join(args.out, f"weights-report.json.tmp-{os.getpid()}")
+        with open(tmp, "w") as f:
+            json.dump(loaded, f, indent=2)
+        os.replace(tmp, os.path.join(args.out, "weights-report.json"))
     start = 0
     if args.resume is not None:
         path = args.resume or ckpt_path

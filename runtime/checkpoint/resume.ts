@@ -5,10 +5,10 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Ir } from "../../core/ir/types.js";
 import type { WeightSet } from "../../core/params/index.js";
-import { readCheckpointWeights, readState, readVerified, recordedChecksums } from "../checkpoint/read.js";
+import { readCheckpointWeights, readState, readVerified, recordedChecksums } from "./read.js";
 import { PosecError } from "../errors.js";
-import { checkpointCandidates } from "./checkpoint-dir.js";
-import type { OptimizerState } from "./optimizer.js";
+import { checkpointCandidates } from "./folder.js";
+import type { OptimizerState } from "../train/optimizer.js";
 
 export interface TrainState {
   step: number;
