@@ -179,14 +179,18 @@ const ratio = (a: number[], b: number[]): number | null => {
 /** The simplest expression over the arguments that gives `values` for every instance: p, p * k, p // k, p // q, p * q. */
 export function expressionFor(values: number[], vars: ClassArg[]): { text: string; vars: ClassArg[] } | null {
   const same = (xs: number[]) => xs.every((x, i) => x === values[i]);
-  // block parameters before in_channels: `width * 4` says more than an input that happens to be as wide
-  const ordered = [...vars.filter((v) => v.name !== "in_channels"), ...vars.filter((v) => v.name === "in_channels")];
-  for (const v of ordered) if (same(v.values)) return { text: v.name, vars: [v] };
-  for (const v of ordered) {
-    const up = ratio(values, v.values);
-    if (up) return { text: `${v.name} * ${up}`, vars: [v] };
-    const down = ratio(v.values, values);
-    if (down) return { text: `${v.name} // ${down}`, vars: [v] };
+  // block parameters before in_channels, even as a multiple: `width * 4` says more than an input that
+  // happens to be as wide (a ResNet identity unit's last conv)
+  const params = vars.filter((v) => v.name !== "in_channels");
+  const ordered = [...params, ...vars.filter((v) => v.name === "in_channels")];
+  for (const tier of [params, ordered]) {
+    for (const v of tier) if (same(v.values)) return { text: v.name, vars: [v] };
+    for (const v of tier) {
+      const up = ratio(values, v.values);
+      if (up) return { text: `${v.name} * ${up}`, vars: [v] };
+      const down = ratio(v.values, values);
+      if (down) return { text: `${v.name} // ${down}`, vars: [v] };
+    }
   }
   for (const a of ordered)
     for (const b of ordered) {

@@ -76,7 +76,8 @@ describe("model.py keeps the spec's structure", () => {
     console.log(`se_resnet_okhm_cmupose model.py: ${got.lines} lines, classes ${Object.keys(got.classes).join(", ")}`);
     expect(got.classes.SeResnetOkhmCmupose.bases).toEqual(["Resnet"]);
     expect(got.classes.BottleneckWithDownsample.init).toEqual(["in_channels", "width", "stride"]);
-    expect(got.classes.Bottleneck.init).toEqual(["in_channels", "width"]);
+    // an identity unit reads width * 4 channels: its one argument is the width
+    expect(got.classes.Bottleneck.init).toEqual(["width"]);
     expect(got.classes.Se).toBeDefined();
     expect(got.keys).toContain("layer2.0.downsample.1.running_mean");
     expect(got.keys).toContain("layer1.2.se_module.fc2.weight");
