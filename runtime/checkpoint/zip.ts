@@ -16,7 +16,7 @@ export interface ZipEntry {
 
 export function zipEntries(buf: Buffer, path: string): Map<string, ZipEntry> {
   const fail = (why: string): never => {
-    throw new PosecError(`${path}: not a PyTorch checkpoint (${why})`, UNREADABLE, "expected a file written by torch.save (PyTorch >= 1.6, zip format)");
+    throw new PosecError(`${path}: not a PyTorch checkpoint (${why})`, UNREADABLE, "expected a file written by torch.save (its zip format, or the legacy format of PyTorch before 1.6)");
   };
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {

@@ -19,33 +19,13 @@ import { compileText } from "../helpers.js";
 import { PYTHON, python, tempDir, writePackage } from "../pytorch/helpers.js";
 import { harness, run, tscBuild } from "../tfjs-codegen/helpers.js";
 import { emitTfjs } from "../../compiler/emit/tfjs/index.js";
+import { tinyPoseSpec } from "./tiny-pose.js";
 
-const SPEC = `posenet 1
-model tiny_init
-input image 32x32x3 scale=1/256 shift=-0.5 order=bgr
-keypoints coco18
-backbone {
-  conv1: conv 3x3 8; bn1: bn; relu
-  pool1: maxpool 2x2 stride=2
-  conv2: conv 3x3 8 relu
-  pool2: maxpool 2x2 stride=2
-  conv3: conv 3x3 8 relu
-  pool3: maxpool 2x2 stride=2
-}
-stages 2 stride=8 {
-  first each branch { conv 3x3 8 relu; conv 1x1 out }
-  refine each branch { conv 3x3 8 relu; conv 1x1 out }
-}
-train {
-  data synth count=4 size=32 seed=1
-  targets sigma=2 paf_width=1
-  augment scale=1..1 rotate=0 flip=0 crop=32 perturb=0
-  optimizer adam lr=1e-4
-  batch 2
-  steps 1
-  seed 3
-}
-`;
+const SPEC = tinyPoseSpec({
+  model: "tiny_init",
+  backbone: ["conv1: conv 3x3 8; bn1: bn; relu", "pool1: maxpool 2x2 stride=2", "conv2: conv 3x3 8 relu", "pool2: maxpool 2x2 stride=2", "conv3: conv 3x3 8 relu", "pool3: maxpool 2x2 stride=2"],
+  trainLast: "seed 3",
+});
 
 const tmp = tempDir("gen-init-from");
 afterAll(() => tmp.remove());

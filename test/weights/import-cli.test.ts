@@ -13,39 +13,18 @@ import { readCheckpointWeights } from "../../runtime/checkpoint/read.js";
 import { loadForeignWeights } from "../../runtime/weights/load.js";
 import { posec } from "../cli/run.js";
 import { STD } from "../helpers.js";
+import { tinyPoseSpec } from "./tiny-pose.js";
 
 const work = mkdtempSync(join(tmpdir(), "posec-import-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const SPEC = `posenet 1
-model tiny_cmu
-input image 32x32x3 scale=1/256 shift=-0.5 order=bgr
-keypoints coco18
-backbone {
-  conv1_1: conv 3x3 8 relu
-  pool1: maxpool 2x2 stride=2 ceil
-  conv2_1: conv 3x3 8 relu
-  pool2: maxpool 2x2 stride=2 ceil
-  conv3_1: conv 3x3 8 relu
-  pool3: maxpool 2x2 stride=2 ceil
-}
-adapter {
-  conv4_3_CPM: conv 3x3 8 relu
-}
-stages 2 stride=8 {
-  first each branch { conv 3x3 8 relu; conv 1x1 out }
-  refine each branch { conv 3x3 8 relu; conv 1x1 out }
-}
-train {
-  data synth count=8 size=32 seed=1
-  targets sigma=2 paf_width=1
-  augment scale=1..1 rotate=0 flip=0 crop=32 perturb=0
-  optimizer adam lr=1e-4
-  batch 2
-  steps 1
-  checkpoint every=1
-}
-`;
+const SPEC = tinyPoseSpec({
+  model: "tiny_cmu",
+  backbone: ["conv1_1: conv 3x3 8 relu", "pool1: maxpool 2x2 stride=2 ceil", "conv2_1: conv 3x3 8 relu", "pool2: maxpool 2x2 stride=2 ceil", "conv3_1: conv 3x3 8 relu", "pool3: maxpool 2x2 stride=2 ceil"],
+  adapter: ["conv4_3_CPM: conv 3x3 8 relu"],
+  images: 8,
+  trainLast: "checkpoint every=1",
+});
 
 const conv = (name: string, bottom: string, out: number, k: number, relu = true) =>
   `layer { name: "${name}" type: "Convolution" bottom: "${bottom}" top: "${name}" convolution_param { num_output: ${out} kernel_size: ${k} pad: ${(k - 1) / 2} } }\n` +

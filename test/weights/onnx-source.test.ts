@@ -21,36 +21,16 @@ import { posec } from "../cli/run.js";
 import { compileText, posecErrorOfAsync } from "../helpers.js";
 import { initialWeights, modelParams } from "../../core/params/index.js";
 import { exportSpec, maxAbs, maxAbsDiff, PYTHON, removeTempDirs, runOrt, runTfjs, runTorchRef, seededInput, tempDir, writeCheckpoint } from "../onnx/helpers.js";
+import { tinyPoseSpec } from "./tiny-pose.js";
 
 afterAll(removeTempDirs);
 
 
-const POSE_SPEC = `posenet 1
-model tiny_onnx
-input image 32x32x3 scale=1/256 shift=-0.5 order=bgr
-keypoints coco18
-backbone {
-  conv1: conv 3x3 8; bn1: bn; prelu
-  pool1: maxpool 2x2 stride=2
-  conv2: conv 3x3 8 relu
-  pool2: maxpool 2x2 stride=2
-  conv3: conv 3x3 8 relu
-  pool3: maxpool 2x2 stride=2
-}
-stages 2 stride=8 {
-  first each branch { conv 3x3 8 relu; conv 1x1 out }
-  refine each branch { conv 3x3 8 relu; conv 1x1 out }
-}
-train {
-  data synth count=4 size=32 seed=1
-  targets sigma=2 paf_width=1
-  augment scale=1..1 rotate=0 flip=0 crop=32 perturb=0
-  optimizer adam lr=1e-4
-  batch 2
-  steps 1
-  checkpoint every=1
-}
-`;
+const POSE_SPEC = tinyPoseSpec({
+  model: "tiny_onnx",
+  backbone: ["conv1: conv 3x3 8; bn1: bn; prelu", "pool1: maxpool 2x2 stride=2", "conv2: conv 3x3 8 relu", "pool2: maxpool 2x2 stride=2", "conv3: conv 3x3 8 relu", "pool3: maxpool 2x2 stride=2"],
+  trainLast: "checkpoint every=1",
+});
 
 const readFloats = (path: string) => {
   const b = readFileSync(path);
